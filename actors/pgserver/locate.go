@@ -62,26 +62,31 @@ func isExecutable(path string) bool {
 	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
 }
 
-// DefaultLayout picks the folders and user for this process: the current
-// user's ~/.opendray/pg, or, as root, /var/lib/opendray/pg run by the
-// postgres system user.
-func DefaultLayout() (Layout, error) {
+// DefaultLayout picks the folders and user for this process: dir when it
+// is not empty, else the current user's ~/.opendray/pg, or, as root,
+// /var/lib/opendray/pg. As root the server runs as the postgres system user.
+func DefaultLayout(dir string) (Layout, error) {
 	binDir, err := findBinDir()
 	if err != nil {
 		return Layout{}, err
 	}
-	if os.Geteuid() != 0 {
+	var runAs *user.User
+	if os.Geteuid() == 0 {
+		if runAs, err = user.Lookup("postgres"); err != nil {
+			return Layout{}, errors.New("running as root, and PostgreSQL refuses to run as root, but there is no postgres system user to run it as; create one, run opendray as an ordinary user, or set database.url (OPENDRAY_DATABASE_URL)")
+		}
+	}
+	if dir != "" {
+		return layoutAt(binDir, dir, runAs), nil
+	}
+	if runAs == nil {
 		home, err := os.UserHomeDir()
 		if err != nil {
 			return Layout{}, fmt.Errorf("finding the home folder for the embedded PostgreSQL: %w; set HOME or database.url", err)
 		}
 		return layoutAt(binDir, filepath.Join(home, ".opendray", "pg"), nil), nil
 	}
-	pgUser, err := user.Lookup("postgres")
-	if err != nil {
-		return Layout{}, errors.New("running as root, and PostgreSQL refuses to run as root, but there is no postgres system user to run it as; create one, run opendray as an ordinary user, or set database.url (OPENDRAY_DATABASE_URL)")
-	}
-	return layoutAt(binDir, "/var/lib/opendray/pg", pgUser), nil
+	return layoutAt(binDir, "/var/lib/opendray/pg", runAs), nil
 }
 
 func layoutAt(binDir, base string, runAs *user.User) Layout {

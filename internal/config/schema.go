@@ -41,6 +41,7 @@ var schema = []field{
 
 	{key: "database.url", env: "OPENDRAY_DATABASE_URL", kind: kindString, secret: true, str: func(c *Config) *string { return &c.Database.URL }},
 	{key: "database.max_conns", env: "OPENDRAY_DATABASE_MAX_CONNS", kind: kindInt},
+	{key: "database.embedded_dir", env: "OPENDRAY_DATABASE_EMBEDDED_DIR", kind: kindString, str: func(c *Config) *string { return &c.Database.EmbeddedDir }},
 
 	{key: "admin.user", env: "OPENDRAY_ADMIN_USER", kind: kindString, str: func(c *Config) *string { return &c.Admin.User }},
 	{key: "admin.password", env: "OPENDRAY_ADMIN_PASSWORD", kind: kindString, secret: true, str: func(c *Config) *string { return &c.Admin.Password }},

@@ -93,6 +93,9 @@ func (c *Config) validateDatabase() error {
 			return fmt.Errorf("database.url: %w", err)
 		}
 	}
+	if c.Database.EmbeddedDir != "" && !filepath.IsAbs(c.Database.EmbeddedDir) {
+		return fmt.Errorf("database.embedded_dir: %q is not an absolute path", c.Database.EmbeddedDir)
+	}
 	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
 		return fmt.Errorf("database.max_conns: %d is out of range; want a number from 1 to 1000", c.Database.MaxConns)
 	}

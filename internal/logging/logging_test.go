@@ -132,3 +132,16 @@ func TestIsSecretKey(t *testing.T) {
 		}
 	}
 }
+
+func TestWithMinLevelDropsLowerRecords(t *testing.T) {
+	l, out := newTest(t, Options{Format: "text", Level: "debug"})
+	quiet := WithMinLevel(l.Logger.With("lib", "protoactor"), slog.LevelWarn)
+	quiet.Info("dead letter")
+	quiet.Warn("mailbox full")
+	if strings.Contains(out.String(), "dead letter") {
+		t.Error("info record passed a warn floor")
+	}
+	if !strings.Contains(out.String(), "mailbox full") || !strings.Contains(out.String(), "lib=protoactor") {
+		t.Errorf("warn record missing: %q", out.String())
+	}
+}

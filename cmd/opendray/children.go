@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/opendray/opendray/actors/system"
+)
+
+// subsystemSpecs returns, in start order, the children that need the
+// database. The supervisor stops them in reverse order, so sessions stop
+// first and the subsystems that record their events stop after them.
+func (p *gatewayProcess) subsystemSpecs() []system.ChildSpec {
+	return nil
+}
+
+// startSubsystems starts every spec of subsystemSpecs in order.
+func (p *gatewayProcess) startSubsystems(ctx context.Context) error {
+	for _, spec := range p.subsystemSpecs() {
+		if _, err := p.sup.Start(ctx, spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// adminUI returns the embedded admin UI, or nil when the binary has none.
+func adminUI() fs.FS {
+	return nil
+}
