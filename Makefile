@@ -1,0 +1,39 @@
+# opendray build, run and test targets. `make help` lists them.
+
+BIN        := bin/opendray
+PKG        := github.com/opendray/opendray/internal/buildinfo
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT     ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+DATE       ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS    := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+GO_TEST    ?= go test -race -count=1 -timeout 20m
+
+.PHONY: help build build-go ui run test test-go test-ui bench fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ui build-go ## build the admin UI and the static binary into bin/
+
+build-go: ## build the static binary without rebuilding the UI
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/opendray
+
+ui: ## install the UI's npm packages and build it into ui/dist/app
+	@if [ -f ui/package.json ]; then cd ui && npm ci --no-audit --no-fund && npm run build; fi
+
+run: build ## build, then serve on 127.0.0.1:8770 with the embedded PostgreSQL
+	./$(BIN) serve
+
+test: test-go test-ui ## run every test (needs PostgreSQL on 127.0.0.1:5432)
+
+test-go: ## run the Go tests with the race detector
+	$(GO_TEST) ./...
+
+test-ui: ## run the UI unit tests and the browser tests against a fresh build
+	@if [ -f ui/package.json ]; then $(MAKE) build && cd ui && npm test && OPENDRAY_BIN=$(CURDIR)/$(BIN) npm run e2e; fi
+
+bench: ## run the benchmarks and print their numbers
+	go test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+clean: ## remove build output
+	rm -rf bin ui/dist/app
