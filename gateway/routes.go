@@ -10,20 +10,23 @@ func (s *Server) routes() {
 	app.Use(s.withRequestID, s.withAccessLog, s.withRecover)
 
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/admin/", fiber.StatusFound) })
-	app.Get("/admin", func(c *fiber.Ctx) error { return c.Redirect("/admin/", fiber.StatusMovedPermanently) })
 	app.Get("/admin/*", s.serveSPA)
 
 	api := app.Group("/api/v1")
 	api.Get("/health", s.health)
 
-	ready := api.Group("", s.requireReady)
-	protected := ready.Group("", s.requireAuth)
-	protected.Get("/logs", s.listLogs)
-	protected.Get("/logs/stream", s.upgradeOnly, s.checkLogsSince, s.streamLogs())
+	api.Get("/logs", s.private(s.listLogs)...)
+	api.Get("/logs/stream", s.private(s.upgradeOnly, s.checkLogsSince, s.streamLogs())...)
 
 	api.Use(func(c *fiber.Ctx) error {
 		return NotFound("no route " + c.Method() + " " + c.Path())
 	})
+}
+
+// private prefixes handlers with the checks every route but health and
+// login needs: the database is ready and the caller holds a valid token.
+func (s *Server) private(handlers ...fiber.Handler) []fiber.Handler {
+	return append([]fiber.Handler{s.requireReady, s.requireAuth}, handlers...)
 }
 
 // requireAuth runs the configured auth middleware.
