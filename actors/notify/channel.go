@@ -20,8 +20,9 @@ type Channel interface {
 	Filter() Filter
 
 	// Open checks that the channel can send, for example that its
-	// credentials are accepted. An error wrapping ErrUnauthorized disables
-	// the channel; the hub retries other errors with backoff.
+	// credentials are accepted. A permanent error (see Permanent and
+	// ErrUnauthorized) disables the channel. The hub retries other errors
+	// with backoff.
 	Open(ctx context.Context) error
 
 	// Send makes one attempt to deliver m and returns the channel's

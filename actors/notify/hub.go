@@ -66,6 +66,9 @@ func NewProps(cfg Config, deps Deps) (*actor.Props, error) {
 //   - Restarting (after a panic) tears everything down without draining.
 //     The new instance starts empty: queued notifications, coalescing
 //     state and the reply memory are lost.
+//
+// Stop the hub with Poison rather than Stop: Poison lets it handle the
+// events already in its mailbox first, so they are delivered too.
 type hub struct {
 	cfg  Config
 	deps Deps
@@ -141,7 +144,7 @@ func (h *hub) Receive(ctx actor.Context) {
 	case *channelOpened:
 		h.opened(msg.channel)
 	case *channelFailed:
-		h.failed(msg.channel, msg.err)
+		h.failed(msg)
 	case *inboundMessage:
 		h.inbound(msg.channel, msg.in)
 	case *replySent:
@@ -209,10 +212,14 @@ func (h *hub) runChannel(ctx context.Context, c *channelState) {
 			return
 		}
 		if IsPermanent(err) {
-			h.tell(&channelFailed{channel: c.index, err: err})
+			h.tell(&channelFailed{channel: c.index, opening: true, err: err})
 			return
 		}
 		wait := h.cfg.backoff(attempt)
+		var limited *RetryAfterError
+		if errors.As(err, &limited) {
+			wait = limited.Delay
+		}
 		c.log.Warn("channel not reachable, retrying",
 			slog.Int("attempt", attempt), slog.Duration("retry_in", wait), slog.Any("error", err))
 		if !sleep(ctx, wait) {
@@ -324,13 +331,15 @@ func (h *hub) opened(index int) {
 	c.dispatch()
 }
 
-func (h *hub) failed(index int, err error) {
-	c := h.channels[index]
-	if errors.Is(err, ErrUnauthorized) {
-		h.disable(c, err)
+// failed disables a channel that cannot open or whose credentials were
+// rejected. A receiver that fails otherwise stops, but sending goes on.
+func (h *hub) failed(msg *channelFailed) {
+	c := h.channels[msg.channel]
+	if msg.opening || errors.Is(msg.err, ErrUnauthorized) {
+		h.disable(c, msg.err)
 		return
 	}
-	c.log.Error("channel stopped receiving commands; notifications continue", slog.Any("error", err))
+	c.log.Error("channel stopped receiving commands; notifications continue", slog.Any("error", msg.err))
 }
 
 // disable turns the channel off for the rest of the hub's life and logs
@@ -343,8 +352,7 @@ func (h *hub) disable(c *channelState, err error) {
 	h.stats.Dropped += len(c.queue)
 	c.queue = nil
 	h.stats.Disabled = append(h.stats.Disabled, c.channel.Name())
-	c.log.Error("channel disabled: credentials rejected; fix the channel configuration and restart",
-		slog.Any("error", err))
+	c.log.Error("channel disabled until restart: fix its configuration", slog.Any("error", err))
 }
 
 // inbound hands an operator message to the commander. A reply is resolved

@@ -501,3 +501,21 @@ func TestNewPropsRejectsMissingDeps(t *testing.T) {
 		t.Errorf("NewProps error = %v; want one naming notify.queue_size", err)
 	}
 }
+
+func TestPermanentOpenErrorDisables(t *testing.T) {
+	ch := newFakeChannel("fake")
+	ch.openFn = func(ctx context.Context) error {
+		return Permanent(errors.New("chat not found"))
+	}
+	h := startHub(t, testConfig(), newFakeSessions(), ch)
+
+	r := h.logs.waitFor(t, "channel disabled")
+	h.bus.Publish(ended("s1", "build", 0))
+
+	if got := h.stats(); !slices.Equal(got.Disabled, []string{"fake"}) || got.Queued != 0 {
+		t.Errorf("stats = %+v; want the channel disabled and nothing queued", got)
+	}
+	if got := attr(r, "error").String(); !strings.Contains(got, "chat not found") {
+		t.Errorf("error attribute = %q; want the cause", got)
+	}
+}

@@ -13,8 +13,8 @@ type Stats struct {
 	Dropped int
 	// Queued counts notifications waiting in queues now.
 	Queued int
-	// Disabled contains the names of channels turned off because their
-	// credentials were rejected.
+	// Disabled contains the names of channels turned off because they
+	// could not open or their credentials were rejected.
 	Disabled []string
 }
 
@@ -39,9 +39,10 @@ type deliveryDone struct {
 type channelOpened struct{ channel int }
 
 // channelFailed reports that a channel's Open or Receive returned an error
-// that retrying does not fix.
+// that retrying does not fix. opening is true when Open failed.
 type channelFailed struct {
 	channel int
+	opening bool
 	err     error
 }
 
