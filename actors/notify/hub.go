@@ -273,7 +273,9 @@ func (h *hub) resumed(sessionID string) {
 	}
 	n.idle, n.idles = nil, 0
 	if n.empty() {
-		n.cancelTimer()
+		if n.cancelTimer != nil {
+			n.cancelTimer()
+		}
 		delete(h.pending, sessionID)
 	}
 }
