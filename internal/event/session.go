@@ -31,6 +31,7 @@ type SessionIdle struct {
 	Meta
 	SessionInfo
 	SilentSeconds float64 `json:"silent_s"`
+	Viewers       int     `json:"viewers"`
 }
 
 // SessionEnded is published when a session's process exits on its own.
