@@ -18,6 +18,8 @@ export function CreateSessionForm({ onCreated }: { onCreated: (session: Session)
   const [args, setArgs] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // On a phone the form starts folded, so the session list is in view.
+  const [expanded, setExpanded] = useState(() => !window.matchMedia('(max-width: 600px)').matches);
 
   useEffect(() => {
     let cancelled = false;
@@ -74,69 +76,75 @@ export function CreateSessionForm({ onCreated }: { onCreated: (session: Session)
 
   return (
     <form className="card create-form" onSubmit={submit} aria-labelledby="create-title">
-      <h2 id="create-title">New session</h2>
-      <ErrorNotice error={providerError} />
-      <ErrorNotice error={error} onDismiss={() => setError(null)} />
-      <div className="form-grid">
-        <label className="field">
-          <span>Provider</span>
-          <select name="provider" value={provider} onChange={(event) => setProvider(event.target.value)} required>
-            {providers === null && <option value="">Loading…</option>}
-            {providers?.map((candidate) => (
-              <option key={candidate.id} value={candidate.id} disabled={!candidate.installed}>
-                {candidate.name || candidate.id}
-                {candidate.installed ? '' : ' (not installed)'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Name</span>
-          <input name="name" placeholder="optional" value={name} onChange={(event) => setName(event.target.value)} />
-        </label>
-        <label className="field field-wide">
-          <span>Working directory</span>
-          <input
-            name="cwd"
-            placeholder="server default"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={cwd}
-            onChange={(event) => setCwd(event.target.value)}
-          />
-        </label>
-        {isCustom && (
-          <>
-            <label className="field">
-              <span>Command</span>
-              <input
-                name="command"
-                placeholder="/usr/bin/htop"
-                autoCapitalize="none"
-                spellCheck={false}
-                required
-                value={command}
-                onChange={(event) => setCommand(event.target.value)}
-              />
-            </label>
-            <label className="field">
-              <span>Arguments</span>
-              <input
-                name="args"
-                placeholder={'-d 10 "quoted arg"'}
-                autoCapitalize="none"
-                spellCheck={false}
-                value={args}
-                onChange={(event) => setArgs(event.target.value)}
-              />
-            </label>
-          </>
-        )}
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy || !provider}>
-          {busy ? 'Starting…' : 'Start session'}
+      <h2 id="create-title">
+        <button type="button" className="fold-toggle" aria-expanded={expanded} aria-controls="create-fields" onClick={() => setExpanded(!expanded)}>
+          <span aria-hidden="true">{expanded ? '▾' : '▸'}</span> New session
         </button>
+      </h2>
+      <div id="create-fields" hidden={!expanded}>
+        <ErrorNotice error={providerError} />
+        <ErrorNotice error={error} onDismiss={() => setError(null)} />
+        <div className="form-grid">
+          <label className="field">
+            <span>Provider</span>
+            <select name="provider" value={provider} onChange={(event) => setProvider(event.target.value)} required>
+              {providers === null && <option value="">Loading…</option>}
+              {providers?.map((candidate) => (
+                <option key={candidate.id} value={candidate.id} disabled={!candidate.installed}>
+                  {candidate.name || candidate.id}
+                  {candidate.installed ? '' : ' (not installed)'}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Name</span>
+            <input name="name" placeholder="optional" value={name} onChange={(event) => setName(event.target.value)} />
+          </label>
+          <label className="field field-wide">
+            <span>Working directory</span>
+            <input
+              name="cwd"
+              placeholder="server default"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={cwd}
+              onChange={(event) => setCwd(event.target.value)}
+            />
+          </label>
+          {isCustom && (
+            <>
+              <label className="field">
+                <span>Command</span>
+                <input
+                  name="command"
+                  placeholder="/usr/bin/htop"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  required
+                  value={command}
+                  onChange={(event) => setCommand(event.target.value)}
+                />
+              </label>
+              <label className="field">
+                <span>Arguments</span>
+                <input
+                  name="args"
+                  placeholder={'-d 10 "quoted arg"'}
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  value={args}
+                  onChange={(event) => setArgs(event.target.value)}
+                />
+              </label>
+            </>
+          )}
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={busy || !provider}>
+            {busy ? 'Starting…' : 'Start session'}
+          </button>
+        </div>
       </div>
     </form>
   );
