@@ -188,6 +188,33 @@ describe('admin SPA smoke test with a mocked API', { timeout: 10 * 60_000 }, () 
     await screenshot(page, 'smoke-desktop-terminal');
   });
 
+  it('copies the selection and pastes', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const screen = await page.locator('[data-testid="terminal"] .xterm-screen').boundingBox({ timeout: 5000 });
+    assert.ok(screen, 'terminal screen has no box');
+
+    // Drag across the start of the first row, which contains the mock output.
+    await page.mouse.move(screen.x + 2, screen.y + 6);
+    await page.mouse.down();
+    await page.mouse.move(screen.x + 200, screen.y + 6, { steps: 5 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    const copied = await waitFor(
+      'the selection on the clipboard',
+      async () => {
+        const text = await page.evaluate(() => navigator.clipboard.readText());
+        return text.startsWith('hello-from') ? text : undefined;
+      },
+      5000,
+    );
+    assert.match(copied, /^hello-from/);
+
+    const start = keystrokes().length;
+    await page.evaluate(() => navigator.clipboard.writeText('pasted-text'));
+    await page.getByRole('button', { name: 'Paste' }).click();
+    await waitFor('pasted text at the mock', () => (keystrokes().slice(start) === 'pasted-text' ? true : undefined), 5000);
+  });
+
   it('sends control codes from the phone key bar', { timeout: TEST_TIMEOUT_MS }, async () => {
     await page.setViewportSize(PHONE);
     const ctrl = page.getByRole('button', { name: /^Control/ });

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { logout } from '../api/endpoints';
 import { tokenStore } from '../auth/tokenStore';
+import { useTokenExpiry } from '../auth/useTokenExpiry';
 
 const NAV_ITEMS = [
   { to: '/sessions', label: 'Sessions' },
@@ -13,6 +14,7 @@ const NAV_ITEMS = [
 // The frame around every signed-in page: navigation and sign-out.
 export function AppLayout() {
   const [signingOut, setSigningOut] = useState(false);
+  useTokenExpiry();
 
   async function signOut() {
     setSigningOut(true);
