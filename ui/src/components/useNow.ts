@@ -1,0 +1,12 @@
+import { useEffect, useState } from 'react';
+
+// Returns the current time in epoch milliseconds, refreshed every
+// `intervalMs`, for ages and durations that count up on screen.
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
