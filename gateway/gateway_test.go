@@ -401,3 +401,11 @@ func TestAccessLogRedactsToken(t *testing.T) {
 		t.Error("no access log line for the request")
 	}
 }
+
+func TestAdminWithoutSlashRedirects(t *testing.T) {
+	f := newFixture(t, fstest.MapFS{"index.html": {Data: []byte("<html>app</html>")}})
+	resp, _ := f.get(t, "/admin")
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/admin/" {
+		t.Errorf("GET /admin = %d to %q; want 301 to /admin/", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -22,6 +22,10 @@ which builds the UI in <code>ui/</code> with npm and embeds it, then start the n
 // file serve it; any other path serves index.html, so client-side routes
 // survive a reload. Hashed assets are cached for a year; index.html never.
 func (s *Server) serveSPA(c *fiber.Ctx) error {
+	if c.Path() == "/admin" {
+		// The client router's base is /admin/; relative links need the slash.
+		return c.Redirect("/admin/", fiber.StatusMovedPermanently)
+	}
 	if s.deps.SPA == nil {
 		c.Set("Content-Type", "text/html; charset=utf-8")
 		return c.SendString(notBuiltPage)

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 
 	"github.com/opendray/opendray/actors/system"
+	"github.com/opendray/opendray/ui"
 )
 
 // subsystemSpecs returns, in start order, the children that need the
@@ -24,7 +25,9 @@ func (p *gatewayProcess) startSubsystems(ctx context.Context) error {
 	return nil
 }
 
-// adminUI returns the embedded admin UI, or nil when the binary has none.
+// adminUI returns the embedded admin UI. A binary built without the UI
+// carries a page at index.html that says how to build it.
 func adminUI() fs.FS {
-	return nil
+	assets, _ := ui.Assets()
+	return assets
 }
