@@ -73,7 +73,8 @@ func NewThrottle(clock Clock, cfg ThrottleConfig) *Throttle {
 }
 
 // Attempt is a password check that Begin allowed. Call Fail or Succeed once
-// the check is done; later calls do nothing.
+// the check is done, or Abandon when no check ran. Only the first of these
+// calls counts.
 type Attempt struct {
 	throttle *Throttle
 	key      string
@@ -143,6 +144,23 @@ func (a *Attempt) Succeed() {
 	if client := t.clients[a.key]; client != nil {
 		client.inFlight--
 		client.failures = nil
+	}
+}
+
+// Abandon ends an attempt in which no password was checked, without
+// counting a failure or clearing the client's failures.
+func (a *Attempt) Abandon() {
+	t := a.throttle
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if a.ended {
+		return
+	}
+	a.ended = true
+
+	t.global.inFlight--
+	if client := t.clients[a.key]; client != nil {
+		client.inFlight--
 	}
 }
 

@@ -118,6 +118,25 @@ func TestThrottleCountsChecksInProgress(t *testing.T) {
 	}
 }
 
+func TestThrottleAbandonCountsNothing(t *testing.T) {
+	clock := authtest.NewFakeClock(start)
+	th := auth.NewThrottle(clock, throttleLimits)
+	for range 4 {
+		failOnce(t, th, "203.0.113.7")
+	}
+	for range 10 {
+		attempt, decision := th.Begin("203.0.113.7")
+		if !decision.Allowed {
+			t.Fatal("rejected although abandoned attempts count nothing")
+		}
+		attempt.Abandon()
+	}
+	failOnce(t, th, "203.0.113.7")
+	if _, decision := th.Begin("203.0.113.7"); decision.Allowed {
+		t.Error("Abandon cleared the earlier failures")
+	}
+}
+
 func TestThrottleGroupsIPv6By64(t *testing.T) {
 	clock := authtest.NewFakeClock(start)
 	th := auth.NewThrottle(clock, throttleLimits)
