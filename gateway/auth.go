@@ -184,7 +184,7 @@ func (h *AuthHandlers) ChangeCredentials(c *fiber.Ctx) error {
 		return writeAuthError(c, fiber.StatusInternalServerError, "the credentials were changed, but issuing a token failed; log in again")
 	}
 	h.logger.Info("admin credentials changed", slog.String("old_user", rotation.OldUser), slog.String("new_user", rotation.NewUser),
-		slog.String("path", rotation.Path), slog.Int("revoked_tokens", revoked), slog.String("client_addr", addr))
+		slog.String("path", rotation.Path), slog.Int("revoked", revoked), slog.String("client_addr", addr))
 	h.bus.Publish(&event.AdminCredentialsChanged{OldUser: rotation.OldUser, NewUser: rotation.NewUser, ClientAddr: addr})
 	return writeToken(c, token, fresh)
 }

@@ -106,8 +106,7 @@ func bearerToken(c *fiber.Ctx) (string, error) {
 }
 
 // CheckOrigin is middleware that rejects a WebSocket upgrade with 403 when
-// its Origin is neither the gateway's own origin nor in
-// admin.allowed_origins. The gateway's origin is the Host header, or
+// its Origin is neither the gateway's own origin nor in allowed_origins. The gateway's origin is the Host header, or
 // X-Forwarded-Host and X-Forwarded-Proto when the peer is a trusted proxy.
 // Requests without Origin (clients that are not browsers) and requests
 // that are not upgrades pass.
@@ -131,5 +130,5 @@ func (h *AuthHandlers) CheckOrigin(c *fiber.Ctx) error {
 		slog.String("origin", request.Origin), slog.String("host", request.Host),
 		slog.String("path", c.Path()), slog.String("client_addr", ClientAddr(c)))
 	return writeAuthError(c, fiber.StatusForbidden,
-		"origin "+request.Origin+" may not open WebSockets here; add it to admin.allowed_origins if it is yours")
+		"origin "+request.Origin+" may not open WebSockets here; add it to allowed_origins if it is yours")
 }

@@ -22,45 +22,50 @@ const (
 	maxUserNameBytes  = 64
 )
 
-// Config is the [admin] section of the configuration. The toml tags give
-// the key names inside that section. KeyFile and HomeDir have no TOML key:
-// they come from the environment.
+// Config configures admin authentication. Each field comment names its
+// configuration key, which Validate also names in its errors. KeyFile and
+// HomeDir have no key because they come from the environment.
 type Config struct {
-	// User is the bootstrap admin user name, used while no keyfile exists.
-	User string `toml:"user"`
-	// Password is the bootstrap plaintext password, used while no keyfile
-	// exists. It is required on first boot and inert afterwards.
-	Password Secret `toml:"password"`
-	// TokenTTL is the absolute lifetime of a token from login.
-	TokenTTL time.Duration `toml:"token_ttl"`
-	// MobileTokenTTL is the absolute lifetime of a token from mobile-login.
-	MobileTokenTTL time.Duration `toml:"mobile_token_ttl"`
+	// User (admin.user) is the bootstrap admin user name, used while no
+	// keyfile exists.
+	User string
+	// Password (admin.password) is the bootstrap plaintext password, used
+	// while no keyfile exists. It is required on first boot and inert
+	// afterwards.
+	Password Secret
+	// TokenTTL (admin.token_ttl) is the absolute lifetime of a token from
+	// login.
+	TokenTTL time.Duration
+	// MobileTokenTTL (admin.mobile_token_ttl) is the absolute lifetime of a
+	// token from mobile-login.
+	MobileTokenTTL time.Duration
 	// KeyFile is the value of OPENDRAY_ADMIN_KEY_FILE. When it is not
 	// empty, that keyfile is the only credential source.
-	KeyFile string `toml:"-"`
+	KeyFile string
 	// HomeDir is the directory that contains .opendray/secrets/admin.key.
-	HomeDir string `toml:"-"`
-	// TrustedProxies lists the IP addresses and CIDR prefixes of reverse
-	// proxies whose X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto
-	// headers are believed.
-	TrustedProxies []string `toml:"trusted_proxies"`
-	// AllowedOrigins lists origins (scheme://host[:port]) besides the
-	// gateway's own that may open WebSockets.
-	AllowedOrigins []string `toml:"allowed_origins"`
+	HomeDir string
+	// TrustedProxies (trusted_proxies) lists the IP addresses and CIDR
+	// prefixes of reverse proxies whose X-Forwarded-For, X-Forwarded-Host
+	// and X-Forwarded-Proto headers are believed.
+	TrustedProxies []string
+	// AllowedOrigins (allowed_origins) lists origins (scheme://host[:port])
+	// besides the gateway's own that may open WebSockets.
+	AllowedOrigins []string
 	// Throttle limits failed logins.
-	Throttle ThrottleConfig `toml:"throttle"`
+	Throttle ThrottleConfig
 }
 
 // ThrottleConfig limits failed logins within a sliding window.
 type ThrottleConfig struct {
-	// ClientFailures is the maximum number of failed logins from one client
-	// address (one /64 for IPv6) within Window.
-	ClientFailures int `toml:"client_failures"`
-	// GlobalFailures is the maximum number of failed logins from all
-	// addresses together within Window. Past it every login gets 429.
-	GlobalFailures int `toml:"global_failures"`
-	// Window is the length of the sliding window.
-	Window time.Duration `toml:"window"`
+	// ClientFailures (admin.max_failed_logins) is the maximum number of
+	// failed logins from one client address (one /64 for IPv6) within Window.
+	ClientFailures int
+	// GlobalFailures (admin.max_failed_logins_global) is the maximum number
+	// of failed logins from all addresses together within Window. Past it
+	// every login gets 429.
+	GlobalFailures int
+	// Window (admin.failed_login_window) is the length of the sliding window.
+	Window time.Duration
 }
 
 // Defaults returns the default configuration. KeyFile is read from
@@ -107,23 +112,23 @@ func (c Config) Validate() error {
 		return &ConfigError{Key: "admin.mobile_token_ttl", Message: err.Error()}
 	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
-		return &ConfigError{Key: "admin.trusted_proxies", Message: err.Error()}
+		return &ConfigError{Key: "trusted_proxies", Message: err.Error()}
 	}
 	if _, err := ParseAllowedOrigins(c.AllowedOrigins); err != nil {
-		return &ConfigError{Key: "admin.allowed_origins", Message: err.Error()}
+		return &ConfigError{Key: "allowed_origins", Message: err.Error()}
 	}
 	return c.Throttle.validate()
 }
 
 func (t ThrottleConfig) validate() error {
 	if t.ClientFailures < 1 {
-		return &ConfigError{Key: "admin.throttle.client_failures", Message: fmt.Sprintf("must be at least 1, got %d", t.ClientFailures)}
+		return &ConfigError{Key: "admin.max_failed_logins", Message: fmt.Sprintf("must be at least 1, got %d", t.ClientFailures)}
 	}
 	if t.GlobalFailures < t.ClientFailures {
-		return &ConfigError{Key: "admin.throttle.global_failures", Message: fmt.Sprintf("must be at least admin.throttle.client_failures (%d), got %d", t.ClientFailures, t.GlobalFailures)}
+		return &ConfigError{Key: "admin.max_failed_logins_global", Message: fmt.Sprintf("must be at least admin.max_failed_logins (%d), got %d", t.ClientFailures, t.GlobalFailures)}
 	}
 	if t.Window < minThrottleWindow || t.Window > maxThrottleWindow {
-		return &ConfigError{Key: "admin.throttle.window", Message: fmt.Sprintf("must be between %s and %s, got %s", minThrottleWindow, maxThrottleWindow, t.Window)}
+		return &ConfigError{Key: "admin.failed_login_window", Message: fmt.Sprintf("must be between %s and %s, got %s", minThrottleWindow, maxThrottleWindow, t.Window)}
 	}
 	return nil
 }

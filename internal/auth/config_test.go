@@ -48,14 +48,14 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"admin.token_ttl", func(c *Config) { c.TokenTTL = 0 }},
 		{"admin.token_ttl", func(c *Config) { c.TokenTTL = -time.Hour }},
 		{"admin.mobile_token_ttl", func(c *Config) { c.MobileTokenTTL = 400 * 24 * time.Hour }},
-		{"admin.trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.300"} }},
-		{"admin.trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }},
-		{"admin.allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"*"} }},
-		{"admin.allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"https://example.com/app"} }},
-		{"admin.allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"ftp://example.com"} }},
-		{"admin.throttle.client_failures", func(c *Config) { c.Throttle.ClientFailures = 0 }},
-		{"admin.throttle.global_failures", func(c *Config) { c.Throttle.GlobalFailures = 4 }},
-		{"admin.throttle.window", func(c *Config) { c.Throttle.Window = 0 }},
+		{"trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.300"} }},
+		{"trusted_proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }},
+		{"allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"*"} }},
+		{"allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"https://example.com/app"} }},
+		{"allowed_origins", func(c *Config) { c.AllowedOrigins = []string{"ftp://example.com"} }},
+		{"admin.max_failed_logins", func(c *Config) { c.Throttle.ClientFailures = 0 }},
+		{"admin.max_failed_logins_global", func(c *Config) { c.Throttle.GlobalFailures = 4 }},
+		{"admin.failed_login_window", func(c *Config) { c.Throttle.Window = 0 }},
 	}
 	for _, tc := range cases {
 		cfg := Defaults()
