@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -37,8 +38,7 @@ func ClientAddrMiddleware(proxies auth.TrustedProxies) fiber.Handler {
 		for _, value := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
 			forwardedFor = append(forwardedFor, string(value))
 		}
-		addr := proxies.ClientAddr(peerAddr(c), forwardedFor)
-		c.Locals(LocalClientAddr, addr.String())
+		c.Locals(LocalClientAddr, addrString(c, proxies.ClientAddr(peerAddr(c), forwardedFor)))
 		return c.Next()
 	}
 }
@@ -50,7 +50,16 @@ func ClientAddr(c *fiber.Ctx) string {
 	if addr, ok := c.Locals(LocalClientAddr).(string); ok {
 		return addr
 	}
-	return peerAddr(c).String()
+	return addrString(c, peerAddr(c))
+}
+
+// addrString formats addr, or the peer's network address when the peer is
+// not an IP address (a Unix socket, say).
+func addrString(c *fiber.Ctx, addr netip.Addr) string {
+	if addr.IsValid() {
+		return addr.String()
+	}
+	return c.Context().RemoteAddr().String()
 }
 
 // IdentityFrom returns the identity that RequireToken stored, or nil on a
@@ -60,8 +69,14 @@ func IdentityFrom(c *fiber.Ctx) *auth.Identity {
 	return id
 }
 
+// peerAddr returns the IP address of the connection's peer, or the zero
+// Addr when the connection is not TCP.
 func peerAddr(c *fiber.Ctx) netip.Addr {
-	addr, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	tcp, ok := c.Context().RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
+	}
+	addr, _ := netip.AddrFromSlice(tcp.IP)
 	return addr.Unmap()
 }
 
