@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/opendray/opendray/internal/event"
 	"github.com/opendray/opendray/store"
@@ -38,8 +39,14 @@ func rowFromEvent(e event.Event) (store.AuditEvent, error) {
 	if err != nil {
 		return store.AuditEvent{}, fmt.Errorf("encoding %s details: %w", e.Name(), err)
 	}
+	at := e.At()
+	if at.IsZero() {
+		// Only Bus.Publish stamps the time, and an event can reach the
+		// stream without it.
+		at = time.Now()
+	}
 	row := store.AuditEvent{
-		Time:       e.At(),
+		Time:       at,
 		Event:      e.Name(),
 		Actor:      stringField(fields, "user"),
 		ClientAddr: stringField(fields, "client_addr"),

@@ -136,6 +136,8 @@ type FlushResult struct {
 // through the mailbox, so neither Stop nor Poison loses them.
 //
 // A restart (after a panic) keeps the queue, because it lives in Props.
+// NOTE: events published between Restarting and the next Started are not
+// queued, because the sink is unsubscribed for that moment.
 type sink struct {
 	opts   Options
 	shared *sharedState
