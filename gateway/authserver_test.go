@@ -103,6 +103,8 @@ type authServerOptions struct {
 	mount func(api fiber.Router, handlers *gateway.AuthHandlers, logger *slog.Logger)
 	// bus replaces the server's own event bus.
 	bus *event.Bus
+	// compareHash replaces bcrypt's comparison in the credentials.
+	compareHash func(hash, password []byte) error
 }
 
 func startAuthServerWith(t *testing.T, opts authServerOptions) *authServer {
@@ -119,7 +121,7 @@ func startAuthServerWith(t *testing.T, opts authServerOptions) *authServer {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := authtest.NewFakeClock(testStart)
-	svc, err := auth.New(cfg, auth.Options{Logger: logger, Clock: clock, BcryptCost: testCost})
+	svc, err := auth.New(cfg, auth.Options{Logger: logger, Clock: clock, BcryptCost: testCost, CompareHash: opts.compareHash})
 	if err != nil {
 		t.Fatalf("auth.New: %v", err)
 	}

@@ -3,9 +3,14 @@ package gateway_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/event"
@@ -181,6 +186,43 @@ func TestLoginThrottlesAfterFiveFailures(t *testing.T) {
 
 	s.clock.Advance(15 * time.Minute)
 	s.login(loginPath, testUser, testPassword)
+}
+
+func TestThrottledLoginRunsNoBcrypt(t *testing.T) {
+	var compares atomic.Int32
+	countingCompare := func(hash, password []byte) error {
+		compares.Add(1)
+		return bcrypt.CompareHashAndPassword(hash, password)
+	}
+	s := startAuthServerWith(t, authServerOptions{
+		compareHash: countingCompare,
+		configure: func(cfg *auth.Config) {
+			hash, err := bcrypt.GenerateFromPassword([]byte("keyfile password"), testCost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(cfg.HomeDir, ".opendray", "secrets", "admin.key")
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("user=admin\nbcrypt="+string(hash)+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+	})
+	for range 5 {
+		s.failLogin("")
+	}
+	if n := compares.Load(); n != 5 {
+		t.Fatalf("%d bcrypt comparisons for 5 failed logins; want 5", n)
+	}
+	r := s.request("POST", loginPath, "", map[string]string{"user": testUser, "password": "keyfile password"})
+	if r.status != http.StatusTooManyRequests {
+		t.Fatalf("throttled login = %d; want 429", r.status)
+	}
+	if n := compares.Load(); n != 5 {
+		t.Errorf("%d bcrypt comparisons after a throttled login; want still 5", n)
+	}
 }
 
 func TestLoginSuccessResetsClientFailures(t *testing.T) {

@@ -28,6 +28,9 @@ type Options struct {
 	// DefaultBcryptCost. Tests lower it because every step of cost doubles
 	// the time of a hash.
 	BcryptCost int
+	// CompareHash replaces bcrypt.CompareHashAndPassword in Verify. Nil
+	// keeps bcrypt's. Tests wrap it to count the comparisons.
+	CompareHash func(hash, password []byte) error
 }
 
 // New validates cfg and loads the admin credentials by precedence. An
@@ -60,6 +63,9 @@ func New(cfg Config, opts Options) (*Service, error) {
 	credentials, err := loadCredentials(cfg, opts.BcryptCost, opts.Logger)
 	if err != nil {
 		return nil, err
+	}
+	if opts.CompareHash != nil {
+		credentials.compare = opts.CompareHash
 	}
 	return &Service{
 		Credentials: credentials,
