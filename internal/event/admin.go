@@ -21,14 +21,17 @@ type AdminLoginFailed struct {
 }
 
 // AdminLoginThrottled is published when a login is rejected with 429
-// because of too many recent failures.
+// because of too many recent failures. It is published at most once a
+// minute per client and scope, and Attempts counts the rejections since
+// the previous one.
 type AdminLoginThrottled struct {
 	Meta
 	User       string `json:"user"`
 	ClientAddr string `json:"client_addr"`
 	// Scope is "client" for the per-address limit or "global" for the
 	// ceiling over all addresses.
-	Scope string `json:"scope"`
+	Scope    string `json:"scope"`
+	Attempts int    `json:"attempts"`
 }
 
 // AdminLogout is published when a token is revoked by its holder.
