@@ -382,6 +382,7 @@ func TestLogStreamRejectsBadRequests(t *testing.T) {
 func TestAccessLogRedactsToken(t *testing.T) {
 	f := newFixture(t, nil)
 	f.get(t, "/api/v1/logs?token=supersecretvalue&limit=3")
+	f.get(t, "/api/v1/logs?%74oken=supersecretvalue&limit=4")
 	time.Sleep(50 * time.Millisecond)
 	for _, rec := range f.logs.Ring.Tail(0) {
 		if uri, _ := rec.Attrs["uri"].(string); strings.Contains(uri, "supersecretvalue") {

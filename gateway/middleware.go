@@ -9,7 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/opendray/opendray/internal/logging"
+	"github.com/opendray/opendray/internal/auth"
 )
 
 const requestIDKey = "request_id"
@@ -66,10 +66,10 @@ func (s *Server) withAccessLog(c *fiber.Ctx) error {
 	}
 	s.logger.Log(c.UserContext(), level, "http request",
 		slog.String("method", c.Method()),
-		slog.String("uri", logging.RedactTokenQuery(string(c.Request().RequestURI()))),
+		slog.String("uri", auth.RedactTokenQuery(string(c.Request().RequestURI()))),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Duration("elapsed", time.Since(start)),
-		slog.String("remote_addr", c.Context().RemoteAddr().String()),
+		slog.String("client_addr", ClientAddr(c)),
 		slog.String("request_id", requestID(c)))
 	return err
 }

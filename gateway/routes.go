@@ -7,7 +7,7 @@ import (
 // routes registers the whole HTTP surface.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withRequestID, s.withAccessLog, s.withRecover)
+	app.Use(s.withRequestID, ClientAddrMiddleware(s.deps.Proxies), s.withAccessLog, s.withRecover)
 
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/admin/", fiber.StatusFound) })
 	app.Get("/admin/*", s.serveSPA)
@@ -15,18 +15,44 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1")
 	api.Get("/health", s.health)
 
+	if h := s.deps.AuthHandlers; h != nil {
+		api.Post("/auth/login", h.Login)
+		api.Post("/auth/mobile-login", h.MobileLogin)
+		api.Post("/auth/logout", s.authed(h.Logout)...)
+		api.Get("/auth/me", s.authed(h.Me)...)
+		api.Post("/auth/change-credentials", s.authed(h.ChangeCredentials)...)
+	}
+	if s.deps.Audit != nil {
+		api.Get("/audit", s.private(s.deps.Audit.List)...)
+	}
+
 	api.Get("/logs", s.private(s.listLogs)...)
-	api.Get("/logs/stream", s.private(s.upgradeOnly, s.checkLogsSince, s.streamLogs())...)
+	api.Get("/logs/stream", s.socket(s.checkLogsSince, s.streamLogs())...)
 
 	api.Use(func(c *fiber.Ctx) error {
 		return NotFound("no route " + c.Method() + " " + c.Path())
 	})
 }
 
-// private prefixes handlers with the checks every route but health and
-// login needs: the database is ready and the caller holds a valid token.
+// authed prefixes handlers with the token check.
+func (s *Server) authed(handlers ...fiber.Handler) []fiber.Handler {
+	return append([]fiber.Handler{s.requireAuth}, handlers...)
+}
+
+// private prefixes handlers with the checks every route that needs the
+// database has: the database is ready and the caller holds a valid token.
 func (s *Server) private(handlers ...fiber.Handler) []fiber.Handler {
 	return append([]fiber.Handler{s.requireReady, s.requireAuth}, handlers...)
+}
+
+// socket prefixes a WebSocket handler with the upgrade check, the Origin
+// check and the checks of private.
+func (s *Server) socket(handlers ...fiber.Handler) []fiber.Handler {
+	checks := []fiber.Handler{s.upgradeOnly}
+	if s.deps.AuthHandlers != nil {
+		checks = append(checks, s.deps.AuthHandlers.CheckOrigin)
+	}
+	return append(append(checks, s.requireReady, s.requireAuth), handlers...)
 }
 
 // requireAuth runs the configured auth middleware.

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opendray/opendray/actors/health"
+	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/logging"
 )
 
@@ -41,7 +42,15 @@ type Deps struct {
 	SPA fs.FS
 	// Auth is the middleware that admits a request with a valid token and
 	// stores the caller's identity; nil rejects every protected route.
+	// It is usually AuthHandlers.RequireToken.
 	Auth fiber.Handler
+	// AuthHandlers serves login, logout, me and change-credentials and
+	// checks WebSocket origins; nil leaves those routes out.
+	AuthHandlers *AuthHandlers
+	// Audit serves the audit trail; nil leaves the route out.
+	Audit *AuditHandlers
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed.
+	Proxies auth.TrustedProxies
 }
 
 // Server is the HTTP gateway.

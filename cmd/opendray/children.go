@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"io/fs"
+	"time"
 
+	"github.com/opendray/opendray/actors/audit"
 	"github.com/opendray/opendray/actors/system"
 	"github.com/opendray/opendray/ui"
 )
@@ -12,7 +14,14 @@ import (
 // database. The supervisor stops them in reverse order, so sessions stop
 // first and the subsystems that record their events stop after them.
 func (p *gatewayProcess) subsystemSpecs() []system.ChildSpec {
-	return nil
+	return []system.ChildSpec{
+		{
+			Name:        "audit",
+			Props:       audit.Props(audit.Options{Bus: p.bus, Writer: p.db, Logger: p.logger}),
+			StopTimeout: audit.StopBudget,
+			Restart:     system.Restart(5, time.Minute),
+		},
+	}
 }
 
 // startSubsystems starts every spec of subsystemSpecs in order.

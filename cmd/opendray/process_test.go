@@ -80,10 +80,16 @@ func freeAddr(t *testing.T) string {
 // when the test ends.
 func startServe(t *testing.T, env ...string) *proc {
 	t.Helper()
+	return startServeEnv(t, nil, env...)
+}
+
+// startServeEnv is startServe with overrides of the base environment:
+// an override with an empty value removes that variable.
+func startServeEnv(t *testing.T, overrides []string, env ...string) *proc {
+	t.Helper()
 	p := &proc{addr: freeAddr(t), exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, "serve")
-	p.cmd.Env = append(baseEnv(t), "OPENDRAY_LISTEN="+p.addr)
-	p.cmd.Env = append(p.cmd.Env, env...)
+	p.cmd.Env = mergeEnv(append(baseEnv(t), "OPENDRAY_LISTEN="+p.addr), append(overrides, env...))
 	pipe, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +129,26 @@ func baseEnv(t *testing.T) []string {
 		"OPENDRAY_ADMIN_PASSWORD=correct-horse-battery",
 		"OPENDRAY_LOG_LEVEL=debug",
 	}
+}
+
+// mergeEnv applies overrides to base; an override "NAME=" removes NAME.
+func mergeEnv(base, overrides []string) []string {
+	values := map[string]string{}
+	var order []string
+	for _, kv := range append(base, overrides...) {
+		name, value, _ := strings.Cut(kv, "=")
+		if _, seen := values[name]; !seen {
+			order = append(order, name)
+		}
+		values[name] = value
+	}
+	var out []string
+	for _, name := range order {
+		if values[name] != "" {
+			out = append(out, name+"="+values[name])
+		}
+	}
+	return out
 }
 
 func (p *proc) log() string {

@@ -18,8 +18,10 @@ import (
 	"github.com/opendray/opendray/actors/health"
 	"github.com/opendray/opendray/actors/system"
 	"github.com/opendray/opendray/gateway"
+	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/buildinfo"
 	"github.com/opendray/opendray/internal/config"
+	"github.com/opendray/opendray/internal/event"
 	"github.com/opendray/opendray/internal/logging"
 	"github.com/opendray/opendray/store"
 )
@@ -40,6 +42,8 @@ type gatewayProcess struct {
 	sup     *system.Supervisor
 	db      *store.DB
 	gateway *gateway.Server
+	auth    *auth.Service
+	bus     *event.Bus
 	started time.Time
 
 	// ready is set once the database is migrated and every subsystem runs.
@@ -62,7 +66,13 @@ func runServe(args []string) int {
 	}
 	defer logs.Close()
 
-	p := &gatewayProcess{cfg: cfg, logs: logs, logger: logs.Logger, started: time.Now(), fatal: make(chan error, 4)}
+	authService, err := newAuthService(cfg, logs.Logger)
+	if err != nil {
+		logs.Logger.Error("admin credentials unusable", slog.String("error", err.Error()))
+		return fail(exitUsage, "%v", err)
+	}
+
+	p := &gatewayProcess{cfg: cfg, logs: logs, logger: logs.Logger, auth: authService, started: time.Now(), fatal: make(chan error, 4)}
 	return p.run()
 }
 
@@ -104,6 +114,7 @@ func (p *gatewayProcess) start() error {
 		protoLogger = p.logger.With("lib", "protoactor")
 	}
 	p.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return protoLogger }))
+	p.bus = event.NewBus(p.system.EventStream)
 	sup, err := system.New(p.system, p.logger.With("component", "supervisor"))
 	if err != nil {
 		return err
@@ -133,13 +144,18 @@ func (p *gatewayProcess) start() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w; choose another address with listen or OPENDRAY_LISTEN", p.cfg.Listen, err)
 	}
+	authHandlers := gateway.NewAuthHandlers(p.auth, p.bus, p.logger)
 	p.gateway = gateway.New(gateway.Deps{
-		Logger:  p.logger,
-		Started: p.started,
-		Health:  health.NewClient(p.system, healthPID),
-		Ready:   p.ready.Load,
-		Logs:    p.logs.Ring,
-		SPA:     adminUI(),
+		Logger:       p.logger,
+		Started:      p.started,
+		Health:       health.NewClient(p.system, healthPID),
+		Ready:        p.ready.Load,
+		Logs:         p.logs.Ring,
+		SPA:          adminUI(),
+		Auth:         authHandlers.RequireToken,
+		AuthHandlers: authHandlers,
+		Audit:        gateway.NewAuditHandlers(p.db, p.logger),
+		Proxies:      p.auth.Proxies,
 	})
 	go func() {
 		if err := p.gateway.Serve(listener); err != nil {

@@ -42,6 +42,12 @@ type Admin struct {
 	// KeyFile is OPENDRAY_ADMIN_KEY_FILE: an injected keyfile that, when
 	// set, is the only credential source. It has no TOML key.
 	KeyFile string
+	// MaxFailedLogins is the number of failed logins one client address
+	// may make within FailedLoginWindow before it gets 429.
+	MaxFailedLogins int
+	// MaxFailedLoginsGlobal is the same limit over all addresses together.
+	MaxFailedLoginsGlobal int
+	FailedLoginWindow     time.Duration
 }
 
 // Log configures logging.
@@ -98,13 +104,18 @@ type Telegram struct {
 func Default() Config {
 	return Config{
 		Listen: "127.0.0.1:8770",
+		// The usual reverse proxy runs on the same host.
+		TrustedProxies: []string{"127.0.0.0/8", "::1"},
 		Database: Database{
 			MaxConns: 16,
 		},
 		Admin: Admin{
-			User:           "admin",
-			TokenTTL:       24 * time.Hour,
-			MobileTokenTTL: 30 * 24 * time.Hour,
+			User:                  "admin",
+			TokenTTL:              24 * time.Hour,
+			MobileTokenTTL:        30 * 24 * time.Hour,
+			MaxFailedLogins:       5,
+			MaxFailedLoginsGlobal: 100,
+			FailedLoginWindow:     15 * time.Minute,
 		},
 		Log: Log{
 			Level:  "info",

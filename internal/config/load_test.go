@@ -87,6 +87,8 @@ idle_threshold = "1m"
 		{"key file env only", "", env("OPENDRAY_ADMIN_KEY_FILE", "/run/credentials/admin.key"), func(c Config) (any, any) { return c.Admin.KeyFile, "/run/credentials/admin.key" }},
 		{"env database url", file, env("OPENDRAY_DATABASE_URL", "postgres://env@127.0.0.1/db"), func(c Config) (any, any) { return c.Database.URL, "postgres://env@127.0.0.1/db" }},
 		{"telegram on by env token", "", env("OPENDRAY_TELEGRAM_BOT_TOKEN", "1:abc", "OPENDRAY_TELEGRAM_CHAT_ID", "42"), func(c Config) (any, any) { return c.Telegram.Enabled, true }},
+		{"trusted proxies default loopback", "", env(), func(c Config) (any, any) { return strings.Join(c.TrustedProxies, "|"), "127.0.0.0/8|::1" }},
+		{"login limit env", "", env("OPENDRAY_ADMIN_MAX_FAILED_LOGINS", "3"), func(c Config) (any, any) { return c.Admin.MaxFailedLogins, 3 }},
 		{"telegram chat id env", "", env("OPENDRAY_TELEGRAM_BOT_TOKEN", "1:abc", "OPENDRAY_TELEGRAM_CHAT_ID", "-1001"), func(c Config) (any, any) { return c.Telegram.ChatID, int64(-1001) }},
 	}
 	for _, tc := range cases {
@@ -148,6 +150,11 @@ func TestLoadRejects(t *testing.T) {
 		{"telegram event", "[telegram]\nbot_token = \"1:a\"\nchat_id = 1\nevents = [\"session.exploded\"]", env(), []string{"telegram.events", "session.exploded"}},
 		{"telegram api base", "[telegram]\nbot_token = \"1:a\"\nchat_id = 1\napi_base = \"ftp://x\"", env(), []string{"telegram.api_base"}},
 		{"empty key file env", "", env("OPENDRAY_ADMIN_KEY_FILE", ""), []string{"OPENDRAY_ADMIN_KEY_FILE"}},
+		{"max failed logins zero", "[admin]\nmax_failed_logins = 0", env(), []string{"admin.max_failed_logins", "1 to 1000"}},
+		{"global below client", "[admin]\nmax_failed_logins = 10\nmax_failed_logins_global = 5", env(), []string{"admin.max_failed_logins_global"}},
+		{"login window tiny", "", env("OPENDRAY_ADMIN_FAILED_LOGIN_WINDOW", "1ms"), []string{"admin.failed_login_window"}},
+		{"max_conns huge", "[database]\nmax_conns = 99999999999", env(), []string{"database.max_conns", "out of range"}},
+		{"embedded dir relative", "[database]\nembedded_dir = \"pg\"", env(), []string{"database.embedded_dir", "absolute"}},
 		{"password too long", "", env("OPENDRAY_ADMIN_PASSWORD", strings.Repeat("p", 73)), []string{"admin.password", "72 bytes"}},
 	}
 	for _, tc := range cases {

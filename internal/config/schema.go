@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,10 @@ var schema = []field{
 	{key: "admin.token_ttl", env: "OPENDRAY_ADMIN_TOKEN_TTL", kind: kindDuration, dur: func(c *Config) *time.Duration { return &c.Admin.TokenTTL }},
 	{key: "admin.mobile_token_ttl", env: "OPENDRAY_ADMIN_MOBILE_TOKEN_TTL", kind: kindDuration, dur: func(c *Config) *time.Duration { return &c.Admin.MobileTokenTTL }},
 
+	{key: "admin.max_failed_logins", env: "OPENDRAY_ADMIN_MAX_FAILED_LOGINS", kind: kindInt},
+	{key: "admin.max_failed_logins_global", env: "OPENDRAY_ADMIN_MAX_FAILED_LOGINS_GLOBAL", kind: kindInt},
+	{key: "admin.failed_login_window", env: "OPENDRAY_ADMIN_FAILED_LOGIN_WINDOW", kind: kindDuration, dur: func(c *Config) *time.Duration { return &c.Admin.FailedLoginWindow }},
+
 	{key: "log.level", env: "OPENDRAY_LOG_LEVEL", kind: kindString, str: func(c *Config) *string { return &c.Log.Level }},
 	{key: "log.format", env: "OPENDRAY_LOG_FORMAT", kind: kindString, str: func(c *Config) *string { return &c.Log.Format }},
 	{key: "log.file", env: "OPENDRAY_LOG_FILE", kind: kindString, str: func(c *Config) *string { return &c.Log.File }},
@@ -75,11 +80,23 @@ var schema = []field{
 // intSetters maps the integer keys to their destinations; integers have
 // different Go types, so they are assigned here instead of through a pointer.
 var intSetters = map[string]func(*Config, int64){
-	"database.max_conns": func(c *Config, v int64) { c.Database.MaxConns = int(v) },
+	"database.max_conns": func(c *Config, v int64) { c.Database.MaxConns = int(clampInt(v)) },
 	"telegram.chat_id":   func(c *Config, v int64) { c.Telegram.ChatID = v },
+	"admin.max_failed_logins": func(c *Config, v int64) {
+		c.Admin.MaxFailedLogins = int(clampInt(v))
+	},
+	"admin.max_failed_logins_global": func(c *Config, v int64) {
+		c.Admin.MaxFailedLoginsGlobal = int(clampInt(v))
+	},
 }
 
 func enableTelegram(c *Config) { c.Telegram.Enabled = true }
+
+// clampInt keeps a decoded int64 within int32, so a huge value reaches
+// validation as out of range instead of wrapping around.
+func clampInt(v int64) int64 {
+	return max(min(v, math.MaxInt32), math.MinInt32)
+}
 
 // fieldByKey returns the schema entry for a dotted key.
 func fieldByKey(key string) (field, bool) {

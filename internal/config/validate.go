@@ -132,6 +132,15 @@ func (c *Config) validateAdmin() error {
 	if len(c.Admin.Password) > 72 {
 		return errors.New("admin.password: longer than 72 bytes, which bcrypt cannot use; choose a shorter password")
 	}
+	if c.Admin.MaxFailedLogins < 1 || c.Admin.MaxFailedLogins > 1000 {
+		return fmt.Errorf("admin.max_failed_logins: %d is out of range; want a number from 1 to 1000", c.Admin.MaxFailedLogins)
+	}
+	if c.Admin.MaxFailedLoginsGlobal < c.Admin.MaxFailedLogins || c.Admin.MaxFailedLoginsGlobal > 1000000 {
+		return fmt.Errorf("admin.max_failed_logins_global: %d is out of range; want a number from admin.max_failed_logins (%d) to 1000000", c.Admin.MaxFailedLoginsGlobal, c.Admin.MaxFailedLogins)
+	}
+	if c.Admin.FailedLoginWindow < time.Second || c.Admin.FailedLoginWindow > 24*time.Hour {
+		return fmt.Errorf("admin.failed_login_window: %s is out of range; want a duration from 1s to 24h", formatDuration(c.Admin.FailedLoginWindow))
+	}
 	for _, ttl := range []struct {
 		key   string
 		value time.Duration
