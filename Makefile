@@ -7,6 +7,9 @@ COMMIT     ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 DATE       ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS    := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 GO_TEST    ?= go test -race -count=1 -timeout 20m
+# The server on which tests create their databases, and the browser tests' own.
+PG_ADMIN_URL ?= $(or $(OPENDRAY_TEST_DATABASE_URL),postgres://$(shell id -un)@127.0.0.1:5432/postgres?sslmode=disable)
+E2E_DB     ?= opendray_e2e
 
 .PHONY: help build build-go ui run test test-go test-ui bench fuzz clean
 
@@ -29,8 +32,12 @@ test: test-go test-ui ## run every test (needs PostgreSQL on 127.0.0.1:5432)
 test-go: ## run the Go tests with the race detector
 	$(GO_TEST) ./...
 
-test-ui: ## run the UI unit tests and the browser tests against a fresh build
-	@if [ -f ui/package.json ]; then $(MAKE) build && cd ui && npm test && OPENDRAY_BIN=$(CURDIR)/$(BIN) npm run e2e; fi
+test-ui: build ## run the UI unit tests, then the browser tests against a fresh build
+	cd ui && npm test
+	psql "$(PG_ADMIN_URL)" -q -c 'DROP DATABASE IF EXISTS $(E2E_DB) WITH (FORCE)' -c 'CREATE DATABASE $(E2E_DB)'
+	cd ui && OPENDRAY_BIN=$(CURDIR)/$(BIN) \
+		OPENDRAY_E2E_DATABASE_URL='$(subst /postgres?,/$(E2E_DB)?,$(PG_ADMIN_URL))' \
+		OPENDRAY_ARTIFACTS=$(CURDIR)/test-artifacts/screenshots npm run e2e
 
 bench: ## run the benchmarks and print their numbers
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...

@@ -1,6 +1,6 @@
 // Browser tests of the admin UI against the real opendray binary.
 //
-// Needs OPENDRAY_BIN (or bin/opendray) and OPENDRAY_TEST_DATABASE_URL, as
+// Needs OPENDRAY_BIN (or bin/opendray) and OPENDRAY_E2E_DATABASE_URL, as
 // support/server.ts describes. The tests run in order and share one server, one
 // browser and one shell session, as a person clicking through would.
 

@@ -7,7 +7,7 @@ import { waitFor } from './wait.ts';
 
 // Starts the real opendray binary for the browser tests: a fresh HOME (so
 // no keyfile from another run applies), a config file with a free port on
-// 127.0.0.1, and the database given by OPENDRAY_TEST_DATABASE_URL.
+// 127.0.0.1, and the database given by OPENDRAY_E2E_DATABASE_URL.
 
 export interface TestServer {
   baseUrl: string;
@@ -33,9 +33,9 @@ function opendrayBinary(): string {
 }
 
 function databaseUrl(): string {
-  const url = process.env.OPENDRAY_TEST_DATABASE_URL;
+  const url = process.env.OPENDRAY_E2E_DATABASE_URL;
   if (!url) {
-    throw new Error('OPENDRAY_TEST_DATABASE_URL is not set: point it at an empty PostgreSQL database that this test may use');
+    throw new Error('OPENDRAY_E2E_DATABASE_URL is not set: point it at an empty PostgreSQL database that this test may use');
   }
   return url;
 }
