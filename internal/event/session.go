@@ -26,11 +26,13 @@ type SessionRunning struct {
 }
 
 // SessionIdle is published once per silence, when a running session has
-// produced no output for the idle threshold.
+// produced no output for the idle threshold. Viewers is the number of
+// stream clients attached at that moment.
 type SessionIdle struct {
 	Meta
 	SessionInfo
 	SilentSeconds float64 `json:"silent_s"`
+	Viewers       int     `json:"viewers"`
 }
 
 // SessionEnded is published when a session's process exits on its own.

@@ -1,0 +1,213 @@
+package session
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/opendray/opendray/internal/event"
+)
+
+func TestSessionRecordsOutputAndExit(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/sh", "-c", "printf hello; exit 3")
+
+	d := h.waitState(info.ID, StateEnded, 10*time.Second)
+	if d.ExitCode == nil || *d.ExitCode != 3 {
+		t.Errorf("exit code = %v; want 3", d.ExitCode)
+	}
+	if d.EndedAt == nil || d.PID == nil || d.StartedAt == nil {
+		t.Errorf("pid, started_at, ended_at = %v, %v, %v; want all set", d.PID, d.StartedAt, d.EndedAt)
+	}
+	buf, err := h.client.Buffer(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(buf.Data) != "hello" {
+		t.Errorf("buffer = %q; want hello", buf.Data)
+	}
+	ended := nextEvent[*event.SessionEnded](h, info.ID, 5*time.Second)
+	if ended.ExitCode != 3 {
+		t.Errorf("session.ended exit code = %d; want 3", ended.ExitCode)
+	}
+
+	rec, err := h.db.GetSession(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State != "ended" || rec.ExitCode == nil || *rec.ExitCode != 3 {
+		t.Errorf("stored state %s, exit code %v; want ended, 3", rec.State, rec.ExitCode)
+	}
+}
+
+func TestSessionInputEchoes(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/cat")
+	if err := h.client.Input(h.ctx(), info.ID, []byte("ping\n")); err != nil {
+		t.Fatalf("Input: %v", err)
+	}
+	h.waitOutput(info.ID, "ping", 5*time.Second)
+}
+
+func TestSessionStopKillsBackgroundChildren(t *testing.T) {
+	h := newHarness(t, nil)
+	marker := t.TempDir() + "/sleep.pid"
+	info := h.create("/bin/bash", "-c", "trap '' TERM HUP; sleep 300 & echo $! > "+marker+"; echo ready; wait")
+	h.waitOutput(info.ID, "ready", 5*time.Second)
+	data := readFile(t, marker)
+
+	start := time.Now()
+	stopped, err := h.client.Stop(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if stopped.State != StateStopped {
+		t.Errorf("state after Stop = %s; want stopped", stopped.State)
+	}
+	if elapsed := time.Since(start); elapsed > h.cfg.StopGrace+2*time.Second {
+		t.Errorf("Stop took %v; want about the grace period %v", elapsed, h.cfg.StopGrace)
+	}
+	if stopped.ExitCode == nil || *stopped.ExitCode != 137 {
+		t.Errorf("exit code = %v; want 137 (SIGKILL after the grace period)", stopped.ExitCode)
+	}
+	pid := parsePID(t, data)
+	h.waitFor("background sleep to die", 3*time.Second, func() bool { return !processAlive(pid) })
+	nextEvent[*event.SessionStopped](h, info.ID, 5*time.Second)
+}
+
+func TestSessionStopInteractiveShellJob(t *testing.T) {
+	h := newHarness(t, nil)
+	marker := t.TempDir() + "/sleep.pid"
+	info := h.create("/bin/bash", "--norc", "--noprofile", "-i")
+	if err := h.client.Input(h.ctx(), info.ID, []byte("sleep 300 & echo $! > "+marker+"; echo started\n")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the job's pid file", 5*time.Second, func() bool { return fileHasLine(marker) })
+	pid := parsePID(t, readFile(t, marker))
+
+	if _, err := h.client.Stop(h.ctx(), info.ID); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	h.waitFor("the background job to die", 3*time.Second, func() bool { return !processAlive(pid) })
+}
+
+func TestSessionWrongStateErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/sh", "-c", "exit 0")
+	h.waitState(info.ID, StateEnded, 10*time.Second)
+
+	if err := h.client.Input(h.ctx(), info.ID, []byte("x")); !errors.Is(err, ErrWrongState) {
+		t.Errorf("Input to ended session: %v; want ErrWrongState", err)
+	}
+	if _, err := h.client.Stop(h.ctx(), info.ID); !errors.Is(err, ErrWrongState) {
+		t.Errorf("Stop of ended session: %v; want ErrWrongState", err)
+	}
+	if _, err := h.client.Resize(h.ctx(), info.ID, 100, 30); !errors.Is(err, ErrWrongState) {
+		t.Errorf("Resize of ended session: %v; want ErrWrongState", err)
+	}
+
+	live := h.create("/bin/cat")
+	if err := h.client.Delete(h.ctx(), live.ID); !errors.Is(err, ErrWrongState) {
+		t.Errorf("Delete of running session: %v; want ErrWrongState", err)
+	}
+	if err := h.client.Delete(h.ctx(), info.ID); err != nil {
+		t.Errorf("Delete of ended session: %v", err)
+	}
+	if _, err := h.client.Get(h.ctx(), info.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Delete: %v; want ErrNotFound", err)
+	}
+	for name, err := range map[string]error{
+		"Get":   func() error { _, err := h.client.Get(h.ctx(), "nope"); return err }(),
+		"Input": h.client.Input(h.ctx(), "nope", []byte("x")),
+		"Stop":  func() error { _, err := h.client.Stop(h.ctx(), "nope"); return err }(),
+	} {
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s of unknown id: %v; want ErrNotFound", name, err)
+		}
+	}
+}
+
+func TestSessionResize(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/cat")
+	got, err := h.client.Resize(h.ctx(), info.ID, 132, 43)
+	if err != nil {
+		t.Fatalf("Resize: %v", err)
+	}
+	if got.Cols != 132 || got.Rows != 43 {
+		t.Errorf("size = %dx%d; want 132x43", got.Cols, got.Rows)
+	}
+	snap, err := h.client.Snapshot(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Cols != 132 || snap.Rows != 43 {
+		t.Errorf("snapshot size = %dx%d; want 132x43", snap.Cols, snap.Rows)
+	}
+	for _, size := range [][2]int{{0, 10}, {10, 0}, {1001, 10}, {10, 1001}} {
+		if _, err := h.client.Resize(h.ctx(), info.ID, size[0], size[1]); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Resize(%d, %d): %v; want ErrInvalid", size[0], size[1], err)
+		}
+	}
+}
+
+func TestSessionSnapshotShowsScreen(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/sh", "-c", "printf 'line one\\r\\n\\033[1;31mred\\033[0m'; sleep 30")
+	h.waitOutput(info.ID, "red", 5*time.Second)
+	snap, err := h.client.Snapshot(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Lines[0] != "line one" || snap.Lines[1] != "red" {
+		t.Errorf("lines = %q; want line one, red", snap.Lines[:2])
+	}
+	if snap.Cursor.X != 3 || snap.Cursor.Y != 1 {
+		t.Errorf("cursor = %+v; want x 3, y 1", snap.Cursor)
+	}
+}
+
+// Each of these inputs broke vt10x directly; fed through a session, the
+// session keeps running and its snapshot keeps answering.
+func TestSessionSurvivesHostileOutput(t *testing.T) {
+	h := newHarness(t, nil)
+	info := h.create("/bin/cat")
+	box := []byte("╭")
+	inputs := [][]byte{
+		[]byte("hello\x1b[-1@"),
+		[]byte("\x1b[-1P"),
+		[]byte("\x1b[999999999I"),
+		append([]byte("ab"), box[:2]...),
+		box[2:],
+	}
+	// stty raw keeps the line discipline from echoing or cooking bytes.
+	for _, in := range inputs {
+		if err := h.client.Input(h.ctx(), info.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.waitOutput(info.ID, "ab", 5*time.Second)
+
+	start := time.Now()
+	snap, err := h.client.Snapshot(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatalf("Snapshot: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("Snapshot took %v; want under a second", elapsed)
+	}
+	found := false
+	for _, line := range snap.Lines {
+		if bytes.ContainsRune([]byte(line), '╭') {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("snapshot lines %q do not contain ╭", snap.Lines)
+	}
+	if d, err := h.client.Get(h.ctx(), info.ID); err != nil || d.State.Finished() {
+		t.Errorf("session state %v, %v; want it still running", d, err)
+	}
+}
