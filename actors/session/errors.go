@@ -2,7 +2,7 @@ package session
 
 import "errors"
 
-// Sentinel errors returned by Client methods. Test with errors.Is; the
+// Sentinel errors returned by Client methods, to test with errors.Is. The
 // gateway maps them to HTTP statuses (ErrNotFound 404, ErrWrongState 409,
 // ErrInvalid 400, ErrBusy 429, ErrUnavailable 503) and shows the message
 // of PublicMessage.
@@ -16,7 +16,7 @@ var (
 	ErrInvalid = errors.New("invalid session request")
 	// ErrBusy: the session's input queue is full.
 	ErrBusy = errors.New("session input queue is full")
-	// ErrUnavailable: the actors did not answer within the request timeout,
+	// ErrUnavailable: the actors did not reply within the request timeout,
 	// or the registry has stopped.
 	ErrUnavailable = errors.New("sessions are not available")
 )

@@ -9,9 +9,10 @@ import (
 // State is the lifecycle state of a session.
 type State string
 
-// Session states. pending becomes running when the process starts;
-// running and idle alternate with output; stopped (by an operator or at
-// shutdown) and ended (the process exited on its own) are final.
+// Session states. A pending session becomes running when its process
+// starts, and running and idle alternate with output. Stopped (by an
+// operator or at shutdown) and ended (the process exited on its own) are
+// final.
 const (
 	StatePending State = "pending"
 	StateRunning State = "running"
@@ -41,7 +42,7 @@ type Info struct {
 	EndedAt   *time.Time `json:"ended_at"`
 }
 
-// Details is Info plus what only a live session actor knows. For a session
+// Details is Info plus the fields that only a live session actor tracks. For a session
 // left by an earlier gateway process the extra fields are zero.
 type Details struct {
 	Info
@@ -141,7 +142,7 @@ func (m *attachRequest) sessionID() string   { return m.id }
 type (
 	ok      struct{}
 	notLive struct{}
-	// sessionDeleted tells the registry that a session actor deleted its
+	// sessionDeleted notifies the registry that a session actor deleted its
 	// record and is stopping.
 	sessionDeleted struct{ id string }
 	// liveSessions lists the ids of sessions whose actor runs.
@@ -171,13 +172,13 @@ type (
 	}
 	viewerDetach struct{ id uint64 }
 	// viewerInput is a keystroke frame from a viewer; errors are only
-	// logged because the stream has nobody to report them to.
+	// logged because the stream has no request to fail.
 	viewerInput  struct{ data []byte }
 	viewerResize struct{ cols, rows int }
 )
 
 // spawnSession is what the registry passes to a new session actor: the
-// spec and the requester to answer once the process runs.
+// spec and the requester to reply to once the process runs.
 type spawnSession struct {
 	id      string
 	spec    *launchSpec

@@ -37,10 +37,11 @@ const (
 )
 
 // inputFilter prepares PTY output for vt10x. It passes only whole UTF-8
-// characters (vt10x drops a character split across two writes with a short
-// write and a nil error), holds back the bytes of a split character until
-// the next call, drops invalid bytes (vt10x ignores them too), and
-// rewrites every CSI sequence into a canonical form with bounded counts.
+// characters, because vt10x drops a character split across two writes with
+// a short write and a nil error. The bytes of a split character wait for
+// the next call. Invalid bytes are dropped, as vt10x ignores them too.
+// Every CSI sequence is rewritten into a canonical form with bounded
+// counts.
 //
 // The state machine mirrors the vt10x parser closely enough to find every
 // CSI sequence that vt10x would act on: C0 control codes act in every
@@ -94,7 +95,7 @@ func (f *inputFilter) filterRunes(dst *[]byte, p []byte) int {
 	return i
 }
 
-// Reset forgets any pending escape sequence and split character, as for a
+// Reset discards any pending escape sequence and split character, as for a
 // fresh emulator.
 func (f *inputFilter) Reset() {
 	f.state = stateGround

@@ -98,8 +98,8 @@ type (
 		End int64
 	}
 	screenResize struct{ Cols, Rows int }
-	// snapshotRequest asks the screen for a Snapshot, which it sends to
-	// the request's sender.
+	// snapshotRequest requests a Snapshot, which the screen sends to the
+	// request's sender.
 	snapshotRequest struct{}
 )
 

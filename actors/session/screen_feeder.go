@@ -58,8 +58,8 @@ func (f *screenFeeder) start(ctx actor.Context, cols, rows int) {
 	f.rebuiltEarly = false
 }
 
-func (f *screenFeeder) terminated(who *actor.PID) {
-	if f.pid != nil && who.Equal(f.pid) {
+func (f *screenFeeder) terminated(child *actor.PID) {
+	if f.pid != nil && child.Equal(f.pid) {
 		f.pid = nil
 	}
 }
@@ -170,8 +170,8 @@ func (f *screenFeeder) resize(ctx actor.Context, cols, rows int) {
 }
 
 // forwardSnapshot brings the screen up to date and forwards the snapshot
-// request to it with the original sender, so the screen answers the
-// requester directly.
+// request to it with the original sender, so the screen replies to
+// the requester directly.
 func (f *screenFeeder) forwardSnapshot(ctx actor.Context, s *sessionActor) {
 	if f.pid == nil {
 		f.start(ctx, f.cols, f.rows)

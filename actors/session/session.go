@@ -39,8 +39,8 @@ const (
 // sessionActor owns one PTY session: the child process, the PTY, the
 // ring, the viewers, the screen child and the state.
 //
-// Lifecycle: Started inserts the record, starts the process and answers
-// the creator; a process that fails to start stops the actor and leaves
+// Lifecycle: Started inserts the record, starts the process and replies
+// to the creator. A process that fails to start stops the actor and leaves
 // no record. The session is finished once the process has exited and the
 // PTY reader has drained the output; the actor then stays alive, holding
 // the ring and screen for replay, until the session is deleted or the
@@ -189,7 +189,7 @@ func (s *sessionActor) Receive(ctx actor.Context) {
 	}
 }
 
-// start inserts the record, starts the process and answers the creator.
+// start inserts the record, starts the process and replies to the creator.
 func (s *sessionActor) start(ctx actor.Context) {
 	s.timer = scheduler.NewTimerScheduler(ctx)
 	s.viewers = map[uint64]*viewerState{}
@@ -244,7 +244,7 @@ func (s *sessionActor) start(ctx actor.Context) {
 	ctx.Send(s.reply, &info)
 }
 
-// fail answers the creator with err and stops the actor.
+// fail replies to the creator with err and stops the actor.
 func (s *sessionActor) fail(ctx actor.Context, err error) {
 	ctx.Send(s.reply, &errorReply{err: err})
 	s.state = StateEnded
@@ -373,7 +373,7 @@ func (s *sessionActor) maybeFinish(ctx actor.Context) {
 	s.stopWaiters = nil
 }
 
-// finish records the final state, tells everyone and ends the viewers
+// finish records the final state, publishes it and ends the viewers
 // that have caught up.
 func (s *sessionActor) finish(ctx actor.Context, final State) {
 	now := time.Now()
@@ -428,9 +428,9 @@ func (s *sessionActor) handleStop(ctx actor.Context) {
 	}
 }
 
-// terminate asks every process of the session to exit: SIGTERM, plus
-// SIGHUP as a closing terminal would send, which interactive shells obey
-// while they ignore SIGTERM.
+// terminate signals every process of the session to exit. It sends
+// SIGTERM and also SIGHUP, as a closing terminal would, because
+// interactive shells ignore SIGTERM but exit on SIGHUP.
 func (s *sessionActor) terminate() {
 	s.proc.signalAll(syscall.SIGTERM)
 	s.proc.signalAll(syscall.SIGHUP)
@@ -535,7 +535,7 @@ func (s *sessionActor) resize(ctx actor.Context, cols, rows int) error {
 	return nil
 }
 
-// setState changes the state and tells the viewers.
+// setState changes the state and pushes a state frame to the viewers.
 func (s *sessionActor) setState(state State) {
 	s.state = state
 	s.rec.State = string(state)

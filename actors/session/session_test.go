@@ -168,8 +168,8 @@ func TestSessionSnapshotShowsScreen(t *testing.T) {
 	}
 }
 
-// Each of these inputs broke vt10x directly; fed through a session, the
-// session keeps running and its snapshot keeps answering.
+// Each of these inputs breaks bare vt10x. Fed through a session, they
+// leave it running, and its snapshot still returns within a second.
 func TestSessionSurvivesHostileOutput(t *testing.T) {
 	h := newHarness(t, nil)
 	info := h.create("/bin/cat")

@@ -6,13 +6,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// FrameKind tells what a Frame carries.
+// FrameKind is the type of a Frame.
 type FrameKind int
 
 const (
 	// FrameOutput carries output bytes starting at Offset.
 	FrameOutput FrameKind = iota
-	// FrameGap says that output from Offset up to To was lost because the
+	// FrameGap reports that output from Offset up to To was lost because the
 	// viewer fell further behind than the ring holds.
 	FrameGap
 	// FrameState reports a new session state.
@@ -34,8 +34,8 @@ type Frame struct {
 }
 
 // Viewer is the queue between a session actor and one stream client. The
-// actor pushes frames while the bytes queued stay under the viewer window;
-// the stream's writer goroutine takes them with Next and reports each
+// actor pushes frames while the bytes queued stay under the viewer window.
+// The stream's writer goroutine takes them with Take and reports each
 // written frame with Written. When the window is full the actor stops
 // pushing and the viewer lags; once the writer has drained half the
 // window, Written asks the actor to continue from the viewer's offset in
@@ -62,28 +62,21 @@ func newViewer(id uint64, root *actor.RootContext, window int) *Viewer {
 	return &Viewer{id: id, root: root, window: window, wake: make(chan struct{}, 1)}
 }
 
-// Next returns the queued frames, waiting until there is at least one or
-// done is closed (then it returns nil).
-func (v *Viewer) Next(done <-chan struct{}) []Frame {
-	for {
-		v.mu.Lock()
-		if len(v.frames) > 0 {
-			frames := v.frames
-			v.frames = nil
-			v.mu.Unlock()
-			return frames
-		}
-		v.mu.Unlock()
-
-		select {
-		case <-v.wake:
-		case <-done:
-			return nil
-		}
-	}
+// Take returns the queued frames, or nil when there are none; wait on
+// Ready between calls.
+func (v *Viewer) Take() []Frame {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	frames := v.frames
+	v.frames = nil
+	return frames
 }
 
-// Written reports that n output bytes taken from Next reached the socket.
+// Ready returns a channel that receives a value after new frames are
+// queued.
+func (v *Viewer) Ready() <-chan struct{} { return v.wake }
+
+// Written reports that n output bytes taken from Take reached the socket.
 func (v *Viewer) Written(n int) {
 	v.mu.Lock()
 	v.queued -= n
