@@ -237,10 +237,11 @@ func TestStreamOffsetFrameEndsReplay(t *testing.T) {
 	s := startServer(t, nil)
 	info := s.env.Create(t, "/bin/cat")
 	input(t, s.env, info.ID, "first\n")
+	waitOutput(t, s.env, info.ID, int64(len("first\r\nfirst\r\n")))
 	c := s.dial(t, info.ID, "since=0")
 	c.expect("attached")
 
-	replay := c.readUntil("first", 5*time.Second)
+	replay := c.readUntil("first\r\nfirst\r\n", 5*time.Second)
 	offset := number(t, c.expect("offset"), "offset")
 	if offset != int64(len(replay)) {
 		t.Errorf("offset frame = %d; want %d (the replay length)", offset, len(replay))
