@@ -44,6 +44,13 @@ func Logger() *slog.Logger {
 // tune when it is not nil.
 func Start(t testing.TB, databaseURL string, tune func(*session.Config)) *Env {
 	t.Helper()
+	return StartWith(t, databaseURL, tune, nil)
+}
+
+// StartWith is Start with a hook that may change the registry's Deps,
+// for example to replace LookPath.
+func StartWith(t testing.TB, databaseURL string, tune func(*session.Config), tuneDeps func(*session.Deps)) *Env {
+	t.Helper()
 	logger := Logger()
 	db, err := store.Open(store.Options{URL: databaseURL, MaxConns: 4})
 	if err != nil {
@@ -72,6 +79,9 @@ func Start(t testing.TB, databaseURL string, tune func(*session.Config)) *Env {
 		t.Fatal(err)
 	}
 	deps := session.Deps{DB: db, Bus: bus, Idle: idlePID, Logger: logger}
+	if tuneDeps != nil {
+		tuneDeps(&deps)
+	}
 	registry, err := system.Root.SpawnNamed(session.NewRegistryProps(cfg, deps), "sessions")
 	if err != nil {
 		t.Fatal(err)
