@@ -41,6 +41,8 @@ type harness struct {
 	registry *actor.PID
 	events   chan event.Event
 	cfg      Config
+	// registryStopped is set by tests that stop the registry themselves.
+	registryStopped bool
 }
 
 func quietLogger() *slog.Logger {
@@ -50,7 +52,9 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func newHarness(t *testing.T, tune func(*Config)) *harness {
+// newHarness starts the harness; each tuneDeps hook may change the Deps,
+// for example to replace the idle detector with a probe.
+func newHarness(t *testing.T, tune func(*Config), tuneDeps ...func(*actor.ActorSystem, *Deps)) *harness {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	// protoactor's dead-letter throttle starts a goroutine that ends by
@@ -98,6 +102,9 @@ func newHarness(t *testing.T, tune func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	deps := Deps{DB: db, Bus: bus, Idle: idlePID, Logger: logger}
+	for _, hook := range tuneDeps {
+		hook(system, &deps)
+	}
 	registry, err := system.Root.SpawnNamed(NewRegistryProps(cfg, deps), "sessions")
 	if err != nil {
 		t.Fatal(err)
@@ -109,11 +116,13 @@ func newHarness(t *testing.T, tune func(*Config)) *harness {
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		if err := h.client.StopAll(stopCtx); err != nil {
-			t.Errorf("StopAll: %v", err)
-		}
-		if err := system.Root.StopFuture(registry).Wait(); err != nil {
-			t.Errorf("stopping the registry: %v", err)
+		if !h.registryStopped {
+			if err := h.client.StopAll(stopCtx); err != nil {
+				t.Errorf("StopAll: %v", err)
+			}
+			if err := system.Root.StopFuture(registry).Wait(); err != nil {
+				t.Errorf("stopping the registry: %v", err)
+			}
 		}
 		if err := system.Root.StopFuture(idlePID).Wait(); err != nil {
 			t.Errorf("stopping the idle detector: %v", err)
