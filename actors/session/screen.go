@@ -34,6 +34,10 @@ func newEmulator(cols, rows int) *emulator {
 	return &emulator{term: vt10x.New(vt10x.WithSize(cols, rows))}
 }
 
+// emulatorWrite feeds the emulator; tests replace it to simulate a vt10x
+// panic.
+var emulatorWrite = (*emulator).Write
+
 func (e *emulator) Write(p []byte) {
 	e.scratch = e.filter.Filter(e.scratch[:0], p)
 	if len(e.scratch) > 0 {
@@ -129,13 +133,13 @@ func (s *screenActor) Receive(ctx actor.Context) {
 		ctx.Send(ctx.Parent(), &screenStarted{})
 
 	case *screenFeed:
-		s.emu.Write(msg.Data)
+		emulatorWrite(s.emu, msg.Data)
 		ctx.Send(ctx.Parent(), &screenFed{Seq: msg.Seq, End: msg.End})
 
 	case *screenRebuild:
 		s.cols, s.rows = msg.Cols, msg.Rows
 		s.emu = newEmulator(msg.Cols, msg.Rows)
-		s.emu.Write(msg.Data)
+		emulatorWrite(s.emu, msg.Data)
 		ctx.Send(ctx.Parent(), &screenFed{Seq: msg.Seq, End: msg.End})
 
 	case *screenResize:

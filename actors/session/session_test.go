@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,4 +211,65 @@ func TestSessionSurvivesHostileOutput(t *testing.T) {
 	if d, err := h.client.Get(h.ctx(), info.ID); err != nil || d.State.Finished() {
 		t.Errorf("session state %v, %v; want it still running", d, err)
 	}
+}
+
+func TestSessionScreenPanicRestartsOnlyScreen(t *testing.T) {
+	original := emulatorWrite
+	t.Cleanup(func() { emulatorWrite = original })
+	emulatorWrite = func(e *emulator, p []byte) {
+		if bytes.Contains(p, []byte("BOOM")) {
+			panic("simulated vt10x failure")
+		}
+		original(e, p)
+	}
+
+	h := newHarness(t, nil)
+	info := h.create("/bin/cat")
+	att, err := h.client.Attach(h.ctx(), info.ID, AttachOptions{Since: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer att.Viewer.Close()
+
+	for _, line := range []string{"before\n", "BOOM\n"} {
+		if err := h.client.Input(h.ctx(), info.ID, []byte(line)); err != nil {
+			t.Fatal(err)
+		}
+		h.waitOutput(info.ID, line[:len(line)-1]+"\r\n"+line[:len(line)-1]+"\r\n", 5*time.Second)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := h.client.Input(h.ctx(), info.ID, []byte("after\n")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitOutput(info.ID, "after\r\nafter", 5*time.Second)
+
+	start := time.Now()
+	snap, err := h.client.Snapshot(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatalf("Snapshot after a screen panic: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("Snapshot took %v; want under a second", elapsed)
+	}
+	screen := strings.Join(snap.Lines, "\n")
+	if !strings.Contains(screen, "before") || !strings.Contains(screen, "after") {
+		t.Errorf("screen after restart = %q; want the lines before and after the failure", snap.Lines[:6])
+	}
+
+	d, err := h.client.Get(h.ctx(), info.ID)
+	if err != nil || d.State.Finished() || d.Viewers != 1 {
+		t.Errorf("session after the screen panic = %+v, %v; want it running with its viewer", d, err)
+	}
+	// The viewer still receives live output.
+	if err := h.client.Input(h.ctx(), info.ID, []byte("live\n")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the viewer to receive live output", 5*time.Second, func() bool {
+		for _, f := range att.Viewer.Take() {
+			if bytes.Contains(f.Data, []byte("live")) {
+				return true
+			}
+		}
+		return false
+	})
 }
