@@ -50,8 +50,8 @@ type Activity struct {
 	At        time.Time
 }
 
-// Silent tells a session that its last output reported to the detector is
-// at least the threshold old.
+// Silent notifies a session that its last output reported to the detector
+// is at least the threshold old.
 type Silent struct {
 	SessionID  string
 	LastOutput time.Time

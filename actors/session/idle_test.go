@@ -64,7 +64,7 @@ func TestSessionIdleOncePerSilenceThenRunning(t *testing.T) {
 	nextEvent[*event.SessionIdle](h, info.ID, 5*time.Second)
 }
 
-// activityCounter stands in for the idle detector and counts reports.
+// activityCounter replaces the idle detector and counts activity reports.
 type activityCounter struct{ count *atomic.Int64 }
 
 func (a *activityCounter) Receive(ctx actor.Context) {

@@ -7,8 +7,9 @@ import (
 
 // FuzzEmulator feeds arbitrary output, split at an arbitrary point, to the
 // filtered emulator on a small and a usual screen. It must neither panic
-// nor take long. Crashing inputs found by `go test -fuzz` are kept under
-// testdata/fuzz/FuzzEmulator and run as regression cases.
+// nor take long. Inputs that break bare vt10x, and any crashing input that
+// `go test -fuzz` finds, are kept under testdata/fuzz/FuzzEmulator and run
+// as regression cases.
 func FuzzEmulator(f *testing.F) {
 	f.Add([]byte("hello\x1b[-1@"), uint16(5))
 	f.Add([]byte("hello\x1b[-1P"), uint16(5))

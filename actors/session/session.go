@@ -42,7 +42,7 @@ const (
 // Lifecycle: Started inserts the record, starts the process and replies
 // to the creator. A process that fails to start stops the actor and leaves
 // no record. The session is finished once the process has exited and the
-// PTY reader has drained the output; the actor then stays alive, holding
+// PTY reader has drained the output. The actor then stays alive, holding
 // the ring and screen for replay, until the session is deleted or the
 // registry stops. Stopping kills a process that still runs (SIGTERM, then
 // SIGKILL after the stop grace) and waits at most StopGrace plus a few
@@ -314,7 +314,8 @@ func waitProcess(proc *process, root *actor.RootContext, self *actor.PID, exited
 }
 
 // writeInput writes queued keystrokes to the PTY until inputs is closed.
-// After a write error it keeps draining so that senders never block.
+// After a write error it keeps draining, so that the channel never fills
+// with writes that will not happen.
 func writeInput(pty io.Writer, inputs <-chan []byte, queued *atomic.Int64, done chan<- struct{}) {
 	defer close(done)
 	var failed error
@@ -563,7 +564,9 @@ func (s *sessionActor) info() Info { return infoFromRecord(&s.rec) }
 
 func (s *sessionActor) details() *Details {
 	d := &Details{Info: s.info(), Viewers: len(s.viewers), IdleSince: s.idleSince}
-	if s.state != StatePending && !s.lastOutput.IsZero() {
+	// lastOutput starts at the process start for idle detection, so it
+	// counts as output only once the ring has some.
+	if s.ring.End() > 0 {
 		last := s.lastOutput
 		d.LastOutputAt = &last
 	}

@@ -140,9 +140,9 @@ func drain(conn *fastws.Conn) (int64, time.Time, error) {
 	}
 }
 
-// streamCat starts a session that waits for a line, then cats path; it
-// attaches viewers (the first stalled ones never read), starts the output
-// and returns the bytes and seconds each reading viewer took.
+// streamCat starts a session that cats path after reading a line, and
+// attaches viewers to it. The first `stalled` viewers never read. Then it
+// sends the line and returns the bytes and time of each reading viewer.
 func streamCat(b *testing.B, s *server, path string, readers, stalled int) ([]int64, []time.Duration) {
 	b.Helper()
 	info := s.env.Create(b, "/bin/sh", "-c", "read x; exec cat "+path)

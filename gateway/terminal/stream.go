@@ -27,8 +27,13 @@ const (
 	// maxControlFrame is the largest JSON control message parsed.
 	maxControlFrame = 4 << 10
 	// replayFrame is the size of the binary frames of a replay.
-	replayFrame  = 256 << 10
-	writeTimeout = 10 * time.Second
+	replayFrame = 256 << 10
+	// maxBatch is the largest binary message joined from live output.
+	maxBatch = 64 << 10
+	// writeTimeout is how long one write may block on a client that does
+	// not read before the stream is closed. The session is not held up
+	// meanwhile: the viewer lags and later catches up from the ring.
+	writeTimeout = 30 * time.Second
 	// closeWait is how long to wait for the client's close frame after
 	// the server sent its own.
 	closeWait = 2 * time.Second
@@ -176,6 +181,7 @@ type stream struct {
 	control chan []byte   // text frames from the reader for the writer
 	stop    chan struct{} // closed when the reader has ended
 	revoked <-chan struct{}
+	batch   []byte // reused by the writer to join output frames
 }
 
 // read handles client frames until the connection fails or closes.

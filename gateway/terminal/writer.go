@@ -81,12 +81,38 @@ func (s *stream) write() {
 			}
 			continue
 		}
-		for _, f := range frames {
-			if !s.writeFrame(f) {
-				return
-			}
+		if !s.writeFrames(frames) {
+			return
 		}
 	}
+}
+
+// writeFrames writes a batch of viewer frames, joining runs of output
+// frames into binary messages of up to maxBatch bytes: fewer, larger
+// messages cost the client and the server less per byte.
+func (s *stream) writeFrames(frames []session.Frame) bool {
+	for len(frames) > 0 {
+		if frames[0].Kind != session.FrameOutput || len(frames) == 1 || frames[1].Kind != session.FrameOutput {
+			if !s.writeFrame(frames[0]) {
+				return false
+			}
+			frames = frames[1:]
+			continue
+		}
+
+		s.batch = append(s.batch[:0], frames[0].Data...)
+		frames = frames[1:]
+		for len(frames) > 0 && frames[0].Kind == session.FrameOutput && len(s.batch)+len(frames[0].Data) <= maxBatch {
+			s.batch = append(s.batch, frames[0].Data...)
+			frames = frames[1:]
+		}
+		ok := s.writeBinary(s.batch)
+		s.viewer.Written(len(s.batch))
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // writeFrame writes one viewer frame; it returns false when the stream
