@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"log/slog"
 	"time"
 
@@ -61,9 +60,9 @@ func (s *sessionActor) handleSilent(ctx actor.Context, msg *idle.Silent) {
 }
 
 // pushLive hands a new chunk, at offsets start up to end, to every viewer
-// that is caught up. One copy is shared by all of them.
+// that is caught up. One pooled copy is shared by all of them.
 func (s *sessionActor) pushLive(data []byte, start, end int64) {
-	var shared []byte
+	var shared *chunk
 	for _, vs := range s.viewers {
 		if vs.cursor != start {
 			continue // lagging; it catches up from the ring
@@ -72,11 +71,14 @@ func (s *sessionActor) pushLive(data []byte, start, end int64) {
 			continue
 		}
 		if shared == nil {
-			shared = bytes.Clone(data)
+			shared = newChunk(data)
 		}
-		if vs.v.push(Frame{Kind: FrameOutput, Offset: start, Data: shared}) {
+		if vs.v.push(Frame{Kind: FrameOutput, Offset: start, Data: shared.data, chunk: shared}) {
 			vs.cursor = end
 		}
+	}
+	if shared != nil {
+		shared.release()
 	}
 }
 

@@ -22,7 +22,8 @@ const (
 	FrameEnd
 )
 
-// Frame is one item of a viewer's queue.
+// Frame is one item of a viewer's queue. Call Release once its Data has
+// been written; Data must not be used after that.
 type Frame struct {
 	Kind     FrameKind
 	Offset   int64
@@ -31,6 +32,14 @@ type Frame struct {
 	State    State
 	ExitCode *int
 	Shutdown bool
+	chunk    *chunk // the pooled buffer behind Data, if any
+}
+
+// Release returns the frame's buffer for reuse.
+func (f Frame) Release() {
+	if f.chunk != nil {
+		f.chunk.release()
+	}
 }
 
 // Viewer is the queue between a session actor and one stream client. The
@@ -122,17 +131,22 @@ func (v *Viewer) Close() {
 	v.mu.Lock()
 	already := v.closed
 	v.closed = true
+	dropped := v.frames
 	v.frames = nil
 	session := v.session
 	v.mu.Unlock()
+	for _, f := range dropped {
+		f.Release()
+	}
 	if !already && session != nil {
 		v.root.Send(session, &viewerDetach{id: v.id})
 	}
 }
 
-// push queues f. Output frames are accepted only while the window has
-// room; otherwise push returns false and remembers to send viewerReady
-// once the writer has drained. Other frames are always accepted.
+// push queues f, taking a reference to its chunk. Output frames are
+// accepted only while the window has room; otherwise push returns false
+// and remembers to send viewerReady once the writer has drained. Other
+// frames are always accepted. A closed viewer drops every frame.
 func (v *Viewer) push(f Frame) bool {
 	v.mu.Lock()
 	if v.closed {
@@ -146,6 +160,9 @@ func (v *Viewer) push(f Frame) bool {
 			return false
 		}
 		v.queued += len(f.Data)
+	}
+	if f.chunk != nil {
+		f.chunk.retain()
 	}
 	v.frames = append(v.frames, f)
 	v.mu.Unlock()

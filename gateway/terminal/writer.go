@@ -101,9 +101,11 @@ func (s *stream) writeFrames(frames []session.Frame) bool {
 		}
 
 		s.batch = append(s.batch[:0], frames[0].Data...)
+		frames[0].Release()
 		frames = frames[1:]
 		for len(frames) > 0 && frames[0].Kind == session.FrameOutput && len(s.batch)+len(frames[0].Data) <= maxBatch {
 			s.batch = append(s.batch, frames[0].Data...)
+			frames[0].Release()
 			frames = frames[1:]
 		}
 		ok := s.writeBinary(s.batch)
@@ -122,6 +124,7 @@ func (s *stream) writeFrame(f session.Frame) bool {
 	case session.FrameOutput:
 		ok := s.writeBinary(f.Data)
 		s.viewer.Written(len(f.Data))
+		f.Release()
 		return ok
 	case session.FrameGap:
 		return s.writeJSON(gapFrame{"gap", f.Offset, f.To})
