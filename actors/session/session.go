@@ -360,6 +360,9 @@ func (s *sessionActor) maybeFinish(ctx actor.Context) {
 		return
 	}
 	s.closeProcess()
+	// The reader has ended, so its buffers can go: a finished session
+	// keeps only its ring and screen.
+	s.free = nil
 
 	final := StateEnded
 	if s.stopRequested {
