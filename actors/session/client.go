@@ -325,3 +325,6 @@ func (c *Client) StopAll(ctx context.Context) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Detach removes a viewer from its session; it is the same as v.Close.
+func (c *Client) Detach(v *Viewer) { v.Close() }

@@ -273,3 +273,53 @@ func TestSessionScreenPanicRestartsOnlyScreen(t *testing.T) {
 		return false
 	})
 }
+
+func TestSessionStalledViewerMemoryIsBounded(t *testing.T) {
+	h := newHarness(t, func(cfg *Config) { cfg.ViewerWindow = 64 << 10 })
+	info := h.create("/bin/sh", "-c", "read x; head -c 5000000 /dev/zero | tr '\\0' s; echo; echo done")
+	stalled, err := h.client.Attach(h.ctx(), info.ID, AttachOptions{Since: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.client.Detach(stalled.Viewer)
+
+	if err := h.client.Input(h.ctx(), info.ID, []byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	d := h.waitState(info.ID, StateEnded, 30*time.Second)
+	if d.Viewers != 1 {
+		t.Errorf("viewers = %d; want the stalled viewer still attached, lagging", d.Viewers)
+	}
+
+	stalled.Viewer.mu.Lock()
+	queued := stalled.Viewer.queued
+	stalled.Viewer.mu.Unlock()
+	if queued > 64<<10 {
+		t.Errorf("stalled viewer holds %d bytes; want at most its 64 KiB window", queued)
+	}
+
+	// Draining it now delivers a gap and then the tail of the ring.
+	var sawGap, sawEnd bool
+	var tail []byte
+	h.waitFor("the stalled viewer to catch up", 10*time.Second, func() bool {
+		for _, f := range stalled.Viewer.Take() {
+			switch f.Kind {
+			case FrameGap:
+				sawGap = true
+			case FrameOutput:
+				tail = append(tail, f.Data...)
+				stalled.Viewer.Written(len(f.Data))
+			case FrameEnd:
+				sawEnd = true
+			}
+			f.Release()
+		}
+		return sawEnd
+	})
+	if !sawGap {
+		t.Error("no gap frame; want one, since 5 MB exceed the 1 MiB ring")
+	}
+	if !bytes.HasSuffix(tail, []byte("done\r\n")) {
+		t.Errorf("caught-up output ends with %q; want done", tail[max(0, len(tail)-20):])
+	}
+}
