@@ -114,10 +114,17 @@ type (
 // Lifecycle: Started creates a blank emulator and tells the session, which
 // answers with a rebuild from the tail of its ring. A panic inside vt10x
 // makes protoactor restart the actor, which loses the emulator and starts
-// over the same way; the session skips the batch that was in flight.
+// over the same way. The rebuild then skips the output that was in flight.
 type screenActor struct {
 	cols, rows int
 	emu        *emulator
+	// awaitingRebuild drops feeds between a start and the session's
+	// rebuild: after a restart they may repeat the input that crashed
+	// vt10x, and the rebuild covers them anyway.
+	awaitingRebuild bool
+	// waiting holds the senders of snapshot requests that arrived while
+	// awaitingRebuild; they get their snapshot after the rebuild.
+	waiting []*actor.PID
 }
 
 func newScreenProps(cols, rows int) *actor.Props {
@@ -130,23 +137,39 @@ func (s *screenActor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		s.emu = newEmulator(s.cols, s.rows)
+		s.awaitingRebuild = true
 		ctx.Send(ctx.Parent(), &screenStarted{})
 
 	case *screenFeed:
+		if s.awaitingRebuild {
+			return
+		}
 		emulatorWrite(s.emu, msg.Data)
 		ctx.Send(ctx.Parent(), &screenFed{Seq: msg.Seq, End: msg.End})
 
 	case *screenRebuild:
 		s.cols, s.rows = msg.Cols, msg.Rows
 		s.emu = newEmulator(msg.Cols, msg.Rows)
+		s.awaitingRebuild = false
 		emulatorWrite(s.emu, msg.Data)
 		ctx.Send(ctx.Parent(), &screenFed{Seq: msg.Seq, End: msg.End})
+		if len(s.waiting) > 0 {
+			snap := s.emu.Snapshot()
+			for _, requester := range s.waiting {
+				ctx.Send(requester, snap)
+			}
+			s.waiting = nil
+		}
 
 	case *screenResize:
 		s.cols, s.rows = msg.Cols, msg.Rows
 		s.emu.Resize(msg.Cols, msg.Rows)
 
 	case *snapshotRequest:
+		if s.awaitingRebuild {
+			s.waiting = append(s.waiting, ctx.Sender())
+			return
+		}
 		ctx.Respond(s.emu.Snapshot())
 	}
 }

@@ -68,7 +68,9 @@ func (f *screenFeeder) busy() bool { return f.seq != f.acked }
 
 // output takes a new chunk that ends at offset end.
 func (f *screenFeeder) output(ctx actor.Context, s *sessionActor, data []byte, end int64) {
-	if f.pid == nil || f.stale {
+	// Before the screen has started, the rebuild that follows its start
+	// covers this output from the ring.
+	if f.pid == nil || f.stale || (f.starts == 0 && !f.rebuiltEarly) {
 		return
 	}
 	f.pending = append(f.pending, data...)

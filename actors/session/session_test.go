@@ -231,12 +231,18 @@ func TestSessionScreenPanicRestartsOnlyScreen(t *testing.T) {
 	}
 	defer att.Viewer.Close()
 
-	for _, line := range []string{"before\n", "BOOM\n"} {
-		if err := h.client.Input(h.ctx(), info.ID, []byte(line)); err != nil {
-			t.Fatal(err)
-		}
-		h.waitOutput(info.ID, line[:len(line)-1]+"\r\n"+line[:len(line)-1]+"\r\n", 5*time.Second)
+	if err := h.client.Input(h.ctx(), info.ID, []byte("before\n")); err != nil {
+		t.Fatal(err)
 	}
+	// The screen has processed "before" once a snapshot shows it.
+	h.waitFor("the screen to show before", 5*time.Second, func() bool {
+		snap, err := h.client.Snapshot(h.ctx(), info.ID)
+		return err == nil && snap.Lines[1] == "before"
+	})
+	if err := h.client.Input(h.ctx(), info.ID, []byte("BOOM\n")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitOutput(info.ID, "BOOM\r\nBOOM\r\n", 5*time.Second)
 	time.Sleep(200 * time.Millisecond)
 	if err := h.client.Input(h.ctx(), info.ID, []byte("after\n")); err != nil {
 		t.Fatal(err)
