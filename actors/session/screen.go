@@ -109,10 +109,11 @@ type (
 
 // screenActor owns the vt10x emulator of one session. It is a child of the
 // session actor and sits off the output path: the session sends it
-// coalesced chunks one batch at a time and never waits for it.
+// coalesced chunks, the next batch once the last is acknowledged (or at
+// once before a snapshot), and never waits for it.
 //
-// Lifecycle: Started creates a blank emulator and tells the session, which
-// answers with a rebuild from the tail of its ring. A panic inside vt10x
+// Lifecycle: Started creates a blank emulator and notifies the session,
+// which replies with a rebuild from the tail of its ring. A panic inside vt10x
 // makes protoactor restart the actor, which loses the emulator and starts
 // over the same way. The rebuild then skips the output that was in flight.
 type screenActor struct {
