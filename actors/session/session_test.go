@@ -173,7 +173,10 @@ func TestSessionSnapshotShowsScreen(t *testing.T) {
 // leave it running, and its snapshot still returns within a second.
 func TestSessionSurvivesHostileOutput(t *testing.T) {
 	h := newHarness(t, nil)
-	info := h.create("/bin/cat")
+	// In raw mode without echo, cat returns each byte unchanged at once, so
+	// the hostile bytes reach the output as they are.
+	info := h.create("/bin/sh", "-c", "stty raw -echo; echo ready; exec cat")
+	h.waitOutput(info.ID, "ready", 5*time.Second)
 	box := []byte("╭")
 	inputs := [][]byte{
 		[]byte("hello\x1b[-1@"),
@@ -182,14 +185,20 @@ func TestSessionSurvivesHostileOutput(t *testing.T) {
 		append([]byte("ab"), box[:2]...),
 		box[2:],
 	}
-	// stty raw keeps the line discipline from echoing or cooking bytes.
 	for _, in := range inputs {
 		if err := h.client.Input(h.ctx(), info.ID, in); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	h.waitOutput(info.ID, "ab", 5*time.Second)
+	h.waitOutput(info.ID, "ab╭", 5*time.Second)
+	buf, err := h.client.Buffer(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Data, []byte("hello\x1b[-1@\x1b[-1P\x1b[999999999I")) {
+		t.Fatalf("output %q does not carry the raw sequences", buf.Data)
+	}
 
 	start := time.Now()
 	snap, err := h.client.Snapshot(h.ctx(), info.ID)
@@ -327,5 +336,34 @@ func TestSessionStalledViewerMemoryIsBounded(t *testing.T) {
 	}
 	if !bytes.HasSuffix(tail, []byte("done\r\n")) {
 		t.Errorf("caught-up output ends with %q; want done", tail[max(0, len(tail)-20):])
+	}
+}
+
+func TestSessionEnvironmentAndCwd(t *testing.T) {
+	t.Setenv("OPENDRAY_ADMIN_PASSWORD", "secret-value")
+	h := newHarness(t, nil)
+	dir := t.TempDir()
+	info, err := h.client.Create(h.ctx(), CreateRequest{
+		Command: "/bin/sh",
+		Args:    []string{"-c", `echo "[$TERM][$COLORTERM][$GREETING][$OPENDRAY_ADMIN_PASSWORD][$(pwd)]"; ps -o pid=,pgid=,sid= -p $$`},
+		Cwd:     dir,
+		Env:     map[string]string{"GREETING": "hi there"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitState(info.ID, StateEnded, 10*time.Second)
+	buf, err := h.client.Buffer(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[xterm-256color][truecolor][hi there][][" + dir + "]"
+	if !bytes.Contains(buf.Data, []byte(want)) {
+		t.Errorf("output %q; want %q", buf.Data, want)
+	}
+	// The shell leads its own session and process group: pid = pgid = sid.
+	fields := strings.Fields(string(buf.Data[bytes.LastIndex(buf.Data, []byte("]"))+1:]))
+	if len(fields) != 3 || fields[0] != fields[1] || fields[1] != fields[2] {
+		t.Errorf("pid, pgid, sid = %v; want all equal", fields)
 	}
 }
