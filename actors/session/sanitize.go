@@ -165,18 +165,8 @@ func (f *inputFilter) put(dst *[]byte, r rune) {
 			f.state = stateGround
 		}
 
-	case stateStringEnd:
-		switch {
-		case r == 0x1b:
-			f.state = stateEscape
-		case isControl(r):
-			*dst = utf8.AppendRune(*dst, r)
-		default:
-			*dst = utf8.AppendRune(*dst, r)
-			f.state = stateGround
-		}
-
-	case stateOneRune:
+	case stateStringEnd, stateOneRune:
+		// Both take one more rune; C0 controls act without consuming it.
 		switch {
 		case r == 0x1b:
 			f.state = stateEscape
