@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -173,4 +175,43 @@ func TestRegistryStopEndsSessionsWithinGrace(t *testing.T) {
 		t.Errorf("stored state %s, exit code %v; want stopped with a code", rec.State, rec.ExitCode)
 	}
 	nextEvent[*event.SessionStopped](h, info.ID, time.Second)
+}
+
+func TestStopAllWithinShutdownWindow(t *testing.T) {
+	h := newHarness(t, func(cfg *Config) { cfg.StopGrace = Defaults().StopGrace })
+	var pids []int
+	ids := map[string]bool{}
+	dir := t.TempDir()
+	for i := range 20 {
+		marker := fmt.Sprintf("%s/%d.pid", dir, i)
+		info := h.create("/bin/sh", "-c", "trap '' TERM HUP; sleep 300 & echo $! > "+marker+"; echo ready; wait")
+		h.waitOutput(info.ID, "ready", 5*time.Second)
+		pids = append(pids, parsePID(t, readFile(t, marker)))
+		ids[info.ID] = true
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := h.client.StopAll(ctx); err != nil {
+		t.Fatalf("StopAll: %v", err)
+	}
+	elapsed := time.Since(start)
+	if elapsed > h.cfg.StopGrace+killWait+time.Second {
+		t.Errorf("StopAll took %v; want about the %v grace period", elapsed, h.cfg.StopGrace)
+	}
+	for _, pid := range pids {
+		if processAlive(pid) {
+			t.Errorf("process %d outlived StopAll", pid)
+		}
+	}
+	list, err := h.client.List(h.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range list {
+		if ids[info.ID] && info.State != StateStopped {
+			t.Errorf("session %s is %s after StopAll; want stopped", info.ID, info.State)
+		}
+	}
 }
