@@ -367,3 +367,25 @@ func TestSessionEnvironmentAndCwd(t *testing.T) {
 		t.Errorf("pid, pgid, sid = %v; want all equal", fields)
 	}
 }
+
+func TestSessionSnapshotAfterFloodShowsTail(t *testing.T) {
+	h := newHarness(t, nil)
+	// About 2 MB of output: far more than the screen backlog, so the
+	// screen drops it and rebuilds from the ring.
+	info := h.create("/bin/sh", "-c", "seq 1 300000; echo end-of-flood; sleep 30")
+	h.waitOutput(info.ID, "end-of-flood", 20*time.Second)
+
+	start := time.Now()
+	snap, err := h.client.Snapshot(h.ctx(), info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("Snapshot took %v; want under a second", elapsed)
+	}
+	want := []string{"299998", "299999", "300000", "end-of-flood"}
+	got := snap.Lines[snap.Cursor.Y-len(want) : snap.Cursor.Y]
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("lines above the cursor = %q; want %q", got, want)
+	}
+}
