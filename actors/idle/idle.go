@@ -10,9 +10,9 @@
 // old: it either becomes idle (and publishes session.idle) or answers with
 // a fresh Activity. The next Activity starts a new silence.
 //
-// The detector keeps no state worth saving: after a restart the sessions'
-// next Activity messages rebuild it, and a silent session is found again
-// at the next Track or Activity.
+// The detector keeps no state worth saving: after a restart each session's
+// next Activity tracks it again. A session that stays silent across the
+// restart is not tracked until its next output.
 package idle
 
 import (
@@ -44,9 +44,11 @@ type Track struct {
 // Untrack removes a session whose process has ended.
 type Untrack struct{ SessionID string }
 
-// Activity reports the time of a session's latest output.
+// Activity reports the time of a session's latest output. It also tracks
+// a session the detector does not know, as after a detector restart.
 type Activity struct {
 	SessionID string
+	Session   *actor.PID
 	At        time.Time
 }
 
@@ -115,6 +117,9 @@ func (d *Detector) Receive(ctx actor.Context) {
 	case *Activity:
 		s, ok := d.sessions[msg.SessionID]
 		if !ok {
+			if msg.Session != nil {
+				d.sessions[msg.SessionID] = &tracked{pid: msg.Session, lastOutput: msg.At}
+			}
 			return
 		}
 		if msg.At.After(s.lastOutput) {

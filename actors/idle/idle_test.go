@@ -130,3 +130,12 @@ func TestDetectorUntrackStopsChecks(t *testing.T) {
 	clock.Advance(time.Hour)
 	expectNoSilent(t, silent)
 }
+
+func TestDetectorActivityTracksUnknownSession(t *testing.T) {
+	system, detector, session, silent, clock := startDetector(t)
+	system.Root.Send(detector, &Activity{SessionID: "s2", Session: session, At: clock.Now()})
+	clock.Advance(31 * time.Second)
+	if msg := expectSilent(t, silent); msg.SessionID != "s2" {
+		t.Errorf("Silent for %s; want s2", msg.SessionID)
+	}
+}

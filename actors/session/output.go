@@ -32,7 +32,7 @@ func (s *sessionActor) noteOutput(ctx actor.Context) {
 func (s *sessionActor) reportActivity(ctx actor.Context, at time.Time) {
 	s.lastReport = at
 	if s.deps.Idle != nil {
-		ctx.Send(s.deps.Idle, &idle.Activity{SessionID: s.id, At: at})
+		ctx.Send(s.deps.Idle, &idle.Activity{SessionID: s.id, Session: ctx.Self(), At: at})
 	}
 }
 
