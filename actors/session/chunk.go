@@ -16,7 +16,7 @@ const (
 var chunkPools [chunkClasses]sync.Pool
 
 // chunk is a copy of one output read, shared by every viewer that queued
-// it. Each holder releases it once; the last release returns the buffer
+// it. Each holder releases it once. The last release returns the buffer
 // to a pool, so a flood of output does not allocate a buffer per read.
 type chunk struct {
 	data  []byte

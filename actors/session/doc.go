@@ -3,11 +3,12 @@
 // queues of its streams. It contains nothing about HTTP: package gateway
 // and gateway/terminal translate requests into Client calls.
 //
-// A session actor owns its process (started on a new PTY, in a session and
-// process group of its own), a ring of the most recent output addressed by
-// absolute byte offsets, a vt10x screen child fed off the output path, the
-// attached viewers and the session's state, which it persists in the
-// sessions table and publishes on the event bus. The PTY reader goroutine
+// A session actor owns its process, which runs on a new PTY in a session
+// and process group of its own. It also owns a ring of the most recent
+// output addressed by absolute byte offsets, a vt10x screen child fed off
+// the output path, and the attached viewers. It persists the session's
+// state in the sessions table and publishes each change on the event
+// bus. The PTY reader goroutine
 // only reads and sends chunks to the actor; viewers each have a bounded
 // window, so no viewer slows the session or another viewer.
 //

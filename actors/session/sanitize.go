@@ -44,9 +44,9 @@ const (
 // counts.
 //
 // The state machine mirrors the vt10x parser closely enough to find every
-// CSI sequence that vt10x would act on: C0 control codes act in every
-// state but inside strings, and a multi-byte rune inside a CSI sequence
-// counts as its low byte, as vt10x stores it.
+// CSI sequence that vt10x would act on. C0 control codes act in every
+// state but inside strings. A multi-byte rune inside a CSI sequence counts
+// as its low byte, because vt10x stores it that way.
 type inputFilter struct {
 	state   filterState
 	partial []byte // the start of a split UTF-8 character
@@ -55,17 +55,17 @@ type inputFilter struct {
 
 // Filter appends the filtered form of p to dst and returns it.
 func (f *inputFilter) Filter(dst, p []byte) []byte {
-	if held := len(f.partial); held > 0 {
-		take := min(utf8.UTFMax-held, len(p))
+	if pending := len(f.partial); pending > 0 {
+		take := min(utf8.UTFMax-pending, len(p))
 		joined := append(f.partial, p[:take]...)
 		consumed := f.filterRunes(&dst, joined)
-		if consumed < held {
+		if consumed < pending {
 			// p was too short to complete the held character.
 			f.partial = joined
 			return dst
 		}
 		f.partial = f.partial[:0]
-		p = p[consumed-held:]
+		p = p[consumed-pending:]
 	}
 	n := f.filterRunes(&dst, p)
 	f.partial = append(f.partial[:0], p[n:]...)

@@ -46,10 +46,10 @@ func (f Frame) Release() {
 // actor pushes frames while the bytes queued stay under the viewer window.
 // The stream's writer goroutine takes them with Take and reports each
 // written frame with Written. When the window is full the actor stops
-// pushing and the viewer lags; once the writer has drained half the
-// window, Written asks the actor to continue from the viewer's offset in
-// the ring. So a viewer that stops reading holds at most one window of
-// memory and never slows the session or other viewers.
+// pushing and the viewer lags. Once the writer has drained half the
+// window, Written sends the actor a request to continue from the viewer's
+// offset in the ring. So a viewer that stops reading holds at most one
+// window of memory and never slows the session or other viewers.
 //
 // Input, Resize and Ack send to the session without waiting. Close
 // detaches the viewer; call it exactly once when the stream ends.
