@@ -13,6 +13,10 @@ const (
 	// backlog is dropped. vt10x parses roughly 11 MB/s of mixed ANSI
 	// text (measured at 120x40 on one core), so this is about 25 ms of
 	// its work.
+	// NOTE: the bound is in bytes, not in work. Output made of screen
+	// clears or scrolls on a very large terminal (1000x1000) costs up to a
+	// million cell writes per six bytes, and a snapshot waits for that
+	// backlog, so it can run into the Client's request timeout.
 	screenBacklog = 256 << 10
 	// screenRebuildBytes is how much of the ring's tail rebuilds a screen.
 	screenRebuildBytes = 256 << 10
