@@ -266,7 +266,7 @@ func TestListLogs(t *testing.T) {
 	}
 
 	since := page.Records[0].Seq
-	_, body = f.get(t, "/api/v1/logs?since="+itoa(since), "Authorization", "Bearer good")
+	_, body = f.get(t, "/api/v1/logs?since="+formatSeq(since), "Authorization", "Bearer good")
 	json.Unmarshal(body, &page)
 	if len(page.Records) == 0 || page.Records[0].Seq != since+1 {
 		t.Errorf("since=%d returned first seq %v; want %d", since, page.Records, since+1)
@@ -280,7 +280,7 @@ func TestListLogs(t *testing.T) {
 	}
 }
 
-func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+func formatSeq(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func dialLogs(t *testing.T, f *fixture, query string) *websocket.Conn {
 	t.Helper()
@@ -315,7 +315,7 @@ func TestLogStreamReplaysThenTails(t *testing.T) {
 	f := newFixture(t, nil)
 	f.logs.Logger.Info("before connect")
 	since := f.logs.Ring.LastSeq() - 1
-	conn := dialLogs(t, f, "&since="+itoa(since))
+	conn := dialLogs(t, f, "&since="+formatSeq(since))
 
 	first := readFrame(t, conn)
 	if first.Type != "record" || first.Record.Seq != since+1 {

@@ -26,6 +26,25 @@ func (s *Server) routes() {
 		api.Get("/audit", s.private(s.deps.Audit.List)...)
 	}
 
+	if h := s.deps.Sessions; h != nil {
+		api.Get("/providers", s.private(h.Providers)...)
+		api.Get("/sessions", s.private(h.List)...)
+		api.Post("/sessions", s.private(h.Create)...)
+		api.Get("/sessions/:id", s.private(h.Get)...)
+		api.Delete("/sessions/:id", s.private(h.Delete)...)
+		api.Post("/sessions/:id/stop", s.private(h.Stop)...)
+		api.Post("/sessions/:id/input", s.private(h.Input)...)
+		api.Post("/sessions/:id/resize", s.private(h.Resize)...)
+		api.Get("/sessions/:id/buffer", s.private(h.Buffer)...)
+		api.Get("/sessions/:id/snapshot", s.private(h.Snapshot)...)
+	}
+	if s.deps.Terminal != nil {
+		api.Get("/sessions/:id/stream", s.socket(s.deps.Terminal.Stream())...)
+	}
+	if s.deps.Events != nil {
+		api.Get("/events", s.socket(s.deps.Events.Stream())...)
+	}
+
 	api.Get("/logs", s.private(s.listLogs)...)
 	api.Get("/logs/stream", s.socket(s.checkLogsSince, s.streamLogs())...)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opendray/opendray/actors/health"
+	"github.com/opendray/opendray/gateway/terminal"
 	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/logging"
 )
@@ -51,6 +52,13 @@ type Deps struct {
 	Audit *AuditHandlers
 	// Proxies are the reverse proxies whose X-Forwarded-For is believed.
 	Proxies auth.TrustedProxies
+	// Sessions serves the provider catalog and the session routes; nil
+	// leaves them out.
+	Sessions *SessionsHandler
+	// Terminal serves the session stream WebSocket; nil leaves it out.
+	Terminal *terminal.Handler
+	// Events serves the event WebSocket; nil leaves it out.
+	Events *EventsHandler
 }
 
 // Server is the HTTP gateway.

@@ -16,8 +16,11 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/opendray/opendray/actors/health"
+	"github.com/opendray/opendray/actors/notify"
+	"github.com/opendray/opendray/actors/session"
 	"github.com/opendray/opendray/actors/system"
 	"github.com/opendray/opendray/gateway"
+	"github.com/opendray/opendray/gateway/terminal"
 	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/buildinfo"
 	"github.com/opendray/opendray/internal/config"
@@ -30,7 +33,7 @@ import (
 // server gets at most httpDrain of it for requests in flight.
 const (
 	ShutdownWindow = 15 * time.Second
-	httpDrain      = 5 * time.Second
+	httpDrain      = 3 * time.Second
 )
 
 // gatewayProcess is one running `opendray serve`.
@@ -44,7 +47,12 @@ type gatewayProcess struct {
 	gateway *gateway.Server
 	auth    *auth.Service
 	bus     *event.Bus
-	started time.Time
+
+	channels    []notify.Channel
+	sessionCfg  session.Config
+	sessionDeps session.Deps
+	sessions    *session.Client
+	started     time.Time
 
 	// ready is set once the database is migrated and every subsystem runs.
 	ready atomic.Bool
@@ -72,7 +80,12 @@ func runServe(args []string) int {
 		return fail(exitUsage, "%v", err)
 	}
 
-	p := &gatewayProcess{cfg: cfg, logs: logs, logger: logs.Logger, auth: authService, started: time.Now(), fatal: make(chan error, 4)}
+	channels, err := newChannels(cfg, logs.Logger)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+
+	p := &gatewayProcess{cfg: cfg, logs: logs, logger: logs.Logger, auth: authService, channels: channels, started: time.Now(), fatal: make(chan error, 4)}
 	return p.run()
 }
 
@@ -144,6 +157,7 @@ func (p *gatewayProcess) start() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w; choose another address with listen or OPENDRAY_LISTEN", p.cfg.Listen, err)
 	}
+	p.prepareSessions()
 	authHandlers := gateway.NewAuthHandlers(p.auth, p.bus, p.logger)
 	p.gateway = gateway.New(gateway.Deps{
 		Logger:       p.logger,
@@ -156,6 +170,9 @@ func (p *gatewayProcess) start() error {
 		AuthHandlers: authHandlers,
 		Audit:        gateway.NewAuditHandlers(p.db, p.logger),
 		Proxies:      p.auth.Proxies,
+		Sessions:     &gateway.SessionsHandler{Sessions: p.sessions, Logger: p.logger},
+		Terminal:     &terminal.Handler{Sessions: p.sessions, Logger: p.logger},
+		Events:       &gateway.EventsHandler{Bus: p.bus, Logger: p.logger},
 	})
 	go func() {
 		if err := p.gateway.Serve(listener); err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 // knownEvents are the event names a notification channel may subscribe to.
-var knownEvents = []string{"session.created", "session.running", "session.idle", "session.ended", "session.stopped"}
+var knownEvents = []string{"session.created", "session.idle", "session.ended", "session.stopped"}
 
 // Validate checks every value and returns the first problem, naming its key.
 func (c *Config) Validate() error {

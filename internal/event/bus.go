@@ -33,10 +33,15 @@ type Subscription = eventstream.Subscription
 
 // Subscribe registers handler for every Event published on the bus.
 func (b *Bus) Subscribe(handler func(Event)) *Subscription {
-	return b.stream.SubscribeWithPredicate(
-		func(msg interface{}) { handler(msg.(Event)) },
-		func(msg interface{}) bool { _, ok := msg.(Event); return ok },
-	)
+	// The filter runs inside the handler: SubscribeWithPredicate (protoactor-go
+	// v0.0.0-20240822202345) sets the predicate after the subscription is
+	// visible to Publish and without a lock, a data race with a concurrent
+	// Publish.
+	return b.stream.Subscribe(func(msg interface{}) {
+		if e, ok := msg.(Event); ok {
+			handler(e)
+		}
+	})
 }
 
 // Unsubscribe removes a handler registered with Subscribe.

@@ -26,7 +26,8 @@ type SessionRunning struct {
 }
 
 // SessionIdle is published once per silence, when a running session has
-// produced no output for the idle threshold.
+// produced no output for the idle threshold. Viewers is the number of
+// stream clients attached at that moment.
 type SessionIdle struct {
 	Meta
 	SessionInfo
