@@ -21,8 +21,9 @@ import (
 	"github.com/opendray/opendray/store/storetest"
 )
 
-// binary is the opendray executable built once for this package's tests.
-var binary string
+// binary is the opendray executable built once for this package's tests,
+// and attachBinary the opendray-attach client beside it.
+var binary, attachBinary string
 
 // databaseURL is this package's own test database.
 var databaseURL string
@@ -34,11 +35,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "opendray")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building opendray:", err)
-		os.Exit(1)
+	attachBinary = filepath.Join(dir, "opendray-attach")
+	for output, pkg := range map[string]string{binary: ".", attachBinary: "../opendray-attach"} {
+		build := exec.Command("go", "build", "-o", output, pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building", output+":", err)
+			os.Exit(1)
+		}
 	}
 	// storetest.Main exits the process, so the binary is removed in Run.
 	storetest.Main(removeAfterRun{m, dir}, "cmd", func(url string) { databaseURL = url })
