@@ -18,8 +18,9 @@ help: ## list the targets
 
 build: ui build-go ## build the admin UI and the static binary into bin/
 
-build-go: ## build the static binary without rebuilding the UI
+build-go: ## build the static binaries without rebuilding the UI
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/opendray
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/opendray-attach ./cmd/opendray-attach
 
 ui: ## install the UI's npm packages and build it into ui/dist/app
 	@if [ -f ui/package.json ]; then cd ui && npm ci --no-audit --no-fund && npm run build; fi

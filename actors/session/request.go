@@ -128,7 +128,7 @@ func (c catalog) resolve(req *CreateRequest) (*launchSpec, error) {
 		Name:     name,
 		Command:  path,
 		Path:     path,
-		Args:     slices.Clone(req.Args),
+		Args:     append([]string{}, req.Args...), // never nil, so JSON shows []
 		Cwd:      cwd,
 		Env:      env,
 		Cols:     cols,

@@ -577,9 +577,13 @@ func (s *sessionActor) details() *Details {
 }
 
 func infoFromRecord(rec *store.Session) Info {
+	args := rec.Args
+	if args == nil {
+		args = []string{}
+	}
 	return Info{
 		ID: rec.ID, Name: rec.Name, Provider: rec.Provider, Command: rec.Command,
-		Args: rec.Args, Cwd: rec.Cwd, Cols: rec.Cols, Rows: rec.Rows,
+		Args: args, Cwd: rec.Cwd, Cols: rec.Cols, Rows: rec.Rows,
 		State: State(rec.State), PID: rec.PID, ExitCode: rec.ExitCode,
 		CreatedAt: rec.CreatedAt, StartedAt: rec.StartedAt, EndedAt: rec.EndedAt,
 	}

@@ -107,3 +107,19 @@ func TestAttachClientRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionJSONShowsEmptyArgs(t *testing.T) {
+	p := startServe(t, "OPENDRAY_DATABASE_URL="+databaseURL)
+	p.waitLog(t, "opendray ready", 30*time.Second)
+	token := login(t, p, "admin", "correct-horse-battery")
+	code, created := call(t, p, http.MethodPost, "/api/v1/sessions", token, map[string]any{
+		"provider": "custom", "command": "/bin/sh", "cwd": t.TempDir(),
+	})
+	if code != http.StatusCreated {
+		t.Fatalf("create = %d %v", code, created)
+	}
+	if args, ok := created["args"].([]any); !ok || len(args) != 0 {
+		t.Errorf("args = %#v; want an empty list", created["args"])
+	}
+	call(t, p, http.MethodPost, "/api/v1/sessions/"+created["id"].(string)+"/stop", token, nil)
+}
