@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -23,4 +24,11 @@ func chmodPath(dir string, mode os.FileMode) error {
 func pgrepData(dir string) string {
 	out, _ := exec.Command("pgrep", "-af", "postgres.*"+dir).Output()
 	return strings.TrimSpace(string(out))
+}
+
+// pgrepCount returns the number of processes whose command line contains pattern.
+func pgrepCount(pattern string) int {
+	out, _ := exec.Command("pgrep", "-fc", pattern).Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -129,5 +131,46 @@ func TestServeEmbeddedDatabase(t *testing.T) {
 	}
 	if out := pgrepData(dir); out != "" {
 		t.Errorf("a postgres process still serves %s: %s", dir, out)
+	}
+}
+
+// The drain stops every session, including one whose shell ignores
+// SIGTERM and has a background child, and leaves no process behind.
+func TestServeDrainStopsSessions(t *testing.T) {
+	p := startServe(t, "OPENDRAY_DATABASE_URL="+databaseURL)
+	p.waitLog(t, "opendray ready", 30*time.Second)
+	token := login(t, p, "admin", "correct-horse-battery")
+
+	marker := "987" + strconv.Itoa(os.Getpid()%1000)
+	scripts := []string{
+		"sleep " + marker + "1 & wait",
+		"trap '' TERM; sleep " + marker + "2 & wait; sleep " + marker + "3",
+	}
+	for _, script := range scripts {
+		code, body := call(t, p, http.MethodPost, "/api/v1/sessions", token, map[string]any{
+			"provider": "custom", "command": "/bin/sh", "args": []string{"-c", script}, "cwd": t.TempDir(),
+		})
+		if code != http.StatusCreated {
+			t.Fatalf("create = %d %v", code, body)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for pgrepCount("sleep "+marker) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sessions' sleep processes did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	start := time.Now()
+	sendSignal(t, p, syscall.SIGTERM)
+	if code := p.waitExit(t, 20*time.Second); code != 0 {
+		t.Errorf("exit code = %d; want 0", code)
+	}
+	if elapsed := time.Since(start); elapsed > 16*time.Second {
+		t.Errorf("drain took %s; want it inside the 15 s window", elapsed)
+	}
+	if n := pgrepCount("sleep " + marker); n != 0 {
+		t.Errorf("%d sleep processes of the sessions outlived the gateway", n)
 	}
 }
