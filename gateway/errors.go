@@ -80,7 +80,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return c.Status(status).JSON(errorBody{Error: message})
 }
 
-// fiberMessage rewords fiber's own errors into messages that say what to do.
+// fiberMessage replaces fiber's own error messages with ones that name the fix.
 func fiberMessage(e *fiber.Error) string {
 	switch e.Code {
 	case http.StatusRequestEntityTooLarge:

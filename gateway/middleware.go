@@ -74,7 +74,7 @@ func (s *Server) withAccessLog(c *fiber.Ctx) error {
 	return err
 }
 
-// requireReady answers 503 until the database is migrated and the
+// requireReady returns 503 until the database is migrated and the
 // subsystems that need it run.
 func (s *Server) requireReady(c *fiber.Ctx) error {
 	if s.deps.Ready != nil && !s.deps.Ready() {

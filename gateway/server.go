@@ -34,7 +34,7 @@ type Deps struct {
 	Started time.Time
 	Health  HealthChecker
 	// Ready reports whether the database is migrated and the subsystems
-	// behind the API run; until then the API answers 503.
+	// behind the API run; until then the API returns 503.
 	Ready func() bool
 	// Logs is the ring of recent log records.
 	Logs *logging.Ring

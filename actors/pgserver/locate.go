@@ -15,8 +15,8 @@ import (
 // ErrNoBinaries is returned when initdb or postgres cannot be found.
 var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, postgres) not found")
 
-// Layout is where the server's binaries, data and socket live, and which
-// user runs it.
+// Layout is the set of folders of the server's binaries, data and socket,
+// and the user that runs it.
 type Layout struct {
 	BinDir    string
 	BaseDir   string

@@ -260,7 +260,7 @@ func dialError(err error, resp *http.Response) error {
 	}
 	json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
 	if body.Error != "" {
-		return fmt.Errorf("the gateway answered %d: %s", resp.StatusCode, body.Error)
+		return fmt.Errorf("the gateway returned %d: %s", resp.StatusCode, body.Error)
 	}
-	return fmt.Errorf("the gateway answered %d", resp.StatusCode)
+	return fmt.Errorf("the gateway returned %d", resp.StatusCode)
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// call sends a JSON request and decodes a JSON answer.
+// call sends a JSON request and decodes the JSON response.
 func call(t *testing.T, p *proc, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var reader io.Reader

@@ -18,7 +18,7 @@ import (
 
 // Names of the children that others address before they start. The root
 // supervisor spawns each child as root/<name>, so their PIDs are known in
-// advance and the gateway's clients can exist before the database answers.
+// advance and the gateway's clients can exist before the database is reachable.
 const (
 	idleName     = "idle"
 	sessionsName = "sessions"
@@ -46,11 +46,10 @@ func (p *gatewayProcess) prepareSessions() {
 }
 
 // subsystemSpecs returns, in start order, the children that need the
-// database. The supervisor stops them in reverse order: sessions first
-// (their processes get SIGTERM and their viewers are closed), then the
-// idle detector, then the notification hub, which delivers what the
-// stopping sessions produced, then the audit sink, which writes every
-// event of the drain.
+// database. The supervisor stops them in reverse order. Sessions stop
+// first, so their processes get SIGTERM and their viewers are closed. The
+// notification hub stops after them and delivers what they produced, and
+// the audit sink stops last, so it writes every event of the drain.
 func (p *gatewayProcess) subsystemSpecs() ([]system.ChildSpec, error) {
 	hubProps, err := notify.NewProps(notify.Defaults(), notify.Deps{
 		Bus:      p.bus,
@@ -105,7 +104,7 @@ func (p *gatewayProcess) startSubsystems(ctx context.Context) error {
 }
 
 // adminUI returns the embedded admin UI. A binary built without the UI
-// carries a page at index.html that says how to build it.
+// carries a page at index.html that explains how to build it.
 func adminUI() fs.FS {
 	assets, _ := ui.Assets()
 	return assets

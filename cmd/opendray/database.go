@@ -37,10 +37,10 @@ func (p *gatewayProcess) startDatabaseServer() (string, error) {
 	return instance.URL(), nil
 }
 
-// startWhenDatabaseAnswers pings the database with backoff until it
-// answers, logging each failure, then migrates and starts the subsystems
+// startWhenDatabaseReachable pings the database with backoff until it
+// succeeds, logging each failure, then migrates and starts the subsystems
 // that need it, and finally opens the API.
-func (p *gatewayProcess) startWhenDatabaseAnswers() {
+func (p *gatewayProcess) startWhenDatabaseReachable() {
 	ctx, cancel := context.WithCancel(context.Background())
 	task := &backgroundTask{cancel: cancel, done: make(chan struct{})}
 	p.dbWait = task

@@ -69,7 +69,7 @@ type proc struct {
 	err    error
 }
 
-// freeAddr returns a 127.0.0.1 address with a port nobody listens on.
+// freeAddr returns a 127.0.0.1 address with a port that no process listens on.
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -191,7 +191,7 @@ func (p *proc) health(t *testing.T) (int, map[string]any) {
 	return resp.StatusCode, body
 }
 
-// waitHealth polls health until it answers want.
+// waitHealth polls health until it returns the status want.
 func (p *proc) waitHealth(t *testing.T, want int, timeout time.Duration) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

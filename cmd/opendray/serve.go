@@ -181,7 +181,7 @@ func (p *gatewayProcess) start() error {
 	}()
 	p.logger.Info("opendray listening", slog.String("url", "http://"+listener.Addr().String()+"/admin/"))
 
-	p.startWhenDatabaseAnswers()
+	p.startWhenDatabaseReachable()
 	return nil
 }
 

@@ -28,8 +28,8 @@ type Database struct {
 	// URL is the DSN; empty starts a private PostgreSQL from the host's binaries.
 	URL      string
 	MaxConns int
-	// EmbeddedDir is where the embedded PostgreSQL keeps its data and
-	// socket; empty picks ~/.opendray/pg, or /var/lib/opendray/pg as root.
+	// EmbeddedDir is the folder of the embedded PostgreSQL's data and
+	// socket. Empty picks ~/.opendray/pg, or /var/lib/opendray/pg as root.
 	EmbeddedDir string
 }
 
