@@ -39,7 +39,7 @@ type Deps struct {
 	// Logs is the ring of recent log records.
 	Logs *logging.Ring
 	// SPA is the built admin UI (index.html at its root); nil serves a page
-	// that says how to build it.
+	// that explains how to build it.
 	SPA fs.FS
 	// Auth is the middleware that admits a request with a valid token and
 	// stores the caller's identity; nil rejects every protected route.

@@ -109,7 +109,7 @@ func fieldByKey(key string) (field, bool) {
 }
 
 // sections returns the first part of every dotted key: the TOML tables the
-// schema knows.
+// schema declares.
 func sections() map[string]bool {
 	out := map[string]bool{}
 	for _, f := range schema {
