@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 )
 
 // fanout sends every record to each handler that accepts its level.
@@ -73,7 +74,7 @@ func (h *ringHandler) Handle(_ context.Context, r slog.Record) error {
 	if len(attrs) == 0 {
 		attrs = nil
 	}
-	h.ring.Append(Record{Time: r.Time, Level: r.Level.String(), Message: r.Message, Attrs: attrs})
+	h.ring.Append(Record{Time: r.Time, Level: r.Level.String(), Message: strings.Clone(r.Message), Attrs: attrs})
 	return nil
 }
 
@@ -122,7 +123,9 @@ func addAttr(into map[string]any, prefix string, a slog.Attr) {
 func plainValue(v slog.Value) any {
 	switch v.Kind() {
 	case slog.KindString:
-		return v.String()
+		// The ring outlives the call, and fiber hands out strings that share
+		// a request buffer it reuses, so keep a private copy.
+		return strings.Clone(v.String())
 	case slog.KindInt64:
 		return v.Int64()
 	case slog.KindUint64:

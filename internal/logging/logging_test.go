@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func newTest(t *testing.T, opts Options) (*Logging, *bytes.Buffer) {
@@ -143,5 +144,20 @@ func TestWithMinLevelDropsLowerRecords(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "mailbox full") || !strings.Contains(out.String(), "lib=protoactor") {
 		t.Errorf("warn record missing: %q", out.String())
+	}
+}
+
+// Some libraries (fiber) pass strings whose bytes they later reuse; the
+// ring must keep what was logged, not what the buffer holds later.
+func TestRingKeepsCopiesOfStrings(t *testing.T) {
+	l, _ := newTest(t, Options{Format: "text"})
+	buf := []byte("POST")
+	shared := unsafe.String(&buf[0], len(buf))
+	l.Logger.Info("http request", "method", shared)
+	copy(buf, "GETT")
+
+	records := l.Ring.Tail(1)
+	if got := records[0].Attrs["method"]; got != "POST" {
+		t.Errorf("ring method = %v; want POST as logged", got)
 	}
 }
