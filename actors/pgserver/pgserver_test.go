@@ -169,3 +169,58 @@ func readPostmasterPID(t *testing.T, layout Layout) int {
 	}
 	return pid
 }
+
+func TestSecondServerOnSameFolderRejected(t *testing.T) {
+	layout := testLayout(t)
+	first, sup := startInstance(t, layout)
+	defer sup.Stop(context.Background())
+	if err := first.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	second, sup2 := startInstance(t, layout)
+	defer sup2.Stop(context.Background())
+	err := second.Err()
+	if err == nil || !strings.Contains(err.Error(), "already uses") || !strings.Contains(err.Error(), "database.embedded_dir") {
+		t.Errorf("second start error = %v; want one saying the folder is in use", err)
+	}
+	// The first server still answers.
+	if got := query(t, first.URL(), "SELECT 'alive'"); got != "alive" {
+		t.Errorf("first server answered %q after the rejected second start", got)
+	}
+}
+
+func TestUnreachableFolderRejected(t *testing.T) {
+	pgUser, err := user.Lookup("postgres")
+	if err != nil {
+		t.Fatal("this test needs a postgres system user, which the PostgreSQL server package creates")
+	}
+	closed := t.TempDir()
+	if err := os.Chmod(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	layout := layoutAt("/usr/bin", filepath.Join(closed, "pg"), pgUser)
+	err = checkReachable(layout)
+	if err == nil || !strings.Contains(err.Error(), "chmod o+x "+closed) {
+		t.Errorf("checkReachable = %v; want an error naming %s and the chmod", err, closed)
+	}
+
+	open := t.TempDir()
+	if err := chmodUp(open); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkReachable(layoutAt("/usr/bin", filepath.Join(open, "pg"), pgUser)); err != nil {
+		t.Errorf("checkReachable on an open path = %v; want nil", err)
+	}
+}
+
+// chmodUp makes dir and its parents below the temp folder enterable by others.
+func chmodUp(dir string) error {
+	tmp := filepath.Clean(os.TempDir())
+	for d := dir; strings.HasPrefix(d, tmp) && d != tmp; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}

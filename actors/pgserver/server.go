@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,11 +36,20 @@ type server struct {
 	exitErr error
 	// recentLog keeps postgres's last output lines for error messages.
 	recentLog *lineTail
+	// stopping is set once stop began: the FATAL lines postgres prints
+	// about the connections it ends are expected then.
+	stopping atomic.Bool
 }
 
 // start initialises the data folder if needed, starts postgres and waits
 // until the opendray database accepts connections.
 func (s *server) start(ctx context.Context) error {
+	if err := checkReachable(s.layout); err != nil {
+		return err
+	}
+	if err := checkNotInUse(s.layout); err != nil {
+		return err
+	}
 	if err := s.prepareFolders(); err != nil {
 		return err
 	}
@@ -90,7 +100,10 @@ func (s *server) initdb(ctx context.Context) error {
 	s.configure(cmd)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("initdb failed: %w: %s", err, lastLines(string(out), 3))
+		if detail := lastLines(string(out), 3); detail != "" {
+			return fmt.Errorf("initdb failed: %w: %s", err, detail)
+		}
+		return fmt.Errorf("initdb failed: %w", err)
 	}
 	return nil
 }
@@ -152,7 +165,8 @@ func (s *server) forwardLog(r io.Reader) {
 		line := scanner.Text()
 		s.recentLog.add(line)
 		level := slog.LevelDebug
-		if strings.Contains(line, "FATAL") || strings.Contains(line, "PANIC") || strings.Contains(line, "ERROR") {
+		alarming := strings.Contains(line, "FATAL") || strings.Contains(line, "PANIC") || strings.Contains(line, "ERROR")
+		if alarming && !s.stopping.Load() {
 			level = slog.LevelWarn
 		}
 		s.logger.Log(context.Background(), level, "postgres output", slog.String("line", line))
@@ -209,6 +223,7 @@ func (s *server) stop(budget time.Duration) error {
 	if s.cmd == nil {
 		return nil
 	}
+	s.stopping.Store(true)
 	steps := []struct {
 		signal syscall.Signal
 		wait   time.Duration
