@@ -105,7 +105,7 @@ func (h *AuthHandlers) rejectThrottled(c *fiber.Ctx, addr, user string, decision
 		h.bus.Publish(&event.AdminLoginThrottled{User: truncateUser(user), ClientAddr: addr, Scope: decision.Scope, Attempts: decision.Attempts})
 	}
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(seconds))
-	return writeAuthError(c, fiber.StatusTooManyRequests, fmt.Sprintf("too many failed logins; try again in %d seconds", seconds))
+	return writeAuthError(c, fiber.StatusTooManyRequests, fmt.Sprintf("too many failed logins; try again in %d seconds (the count lives in memory, so restarting opendray also clears it)", seconds))
 }
 
 // Logout serves POST /api/v1/auth/logout: it revokes the presented token,

@@ -170,7 +170,7 @@ func TestLoginThrottlesAfterFiveFailures(t *testing.T) {
 	if r.header.Get("Retry-After") != "900" {
 		t.Errorf("Retry-After = %q; want 900 (15 minutes)", r.header.Get("Retry-After"))
 	}
-	if r.errorText() != "too many failed logins; try again in 900 seconds" {
+	if r.errorText() != "too many failed logins; try again in 900 seconds (the count lives in memory, so restarting opendray also clears it)" {
 		t.Errorf("error = %q", r.errorText())
 	}
 	if n := len(s.events.named("admin.login_success")); n != 0 {

@@ -43,7 +43,9 @@ func buildStreamURL(base, sessionID, token, since string) (string, error) {
 	default:
 		return "", fmt.Errorf("-url %q has scheme %q; want http or https", base, u.Scheme)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/sessions/" + url.PathEscape(sessionID) + "/stream"
+	// The gateway logs its address as .../admin/; accept that too.
+	base = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/admin")
+	u.Path = strings.TrimSuffix(base, "/") + "/api/v1/sessions/" + url.PathEscape(sessionID) + "/stream"
 	query := url.Values{"token": {token}}
 	if since != "" {
 		query.Set("since", since)
@@ -253,7 +255,7 @@ func (a *attachment) finishMessage() string {
 
 func dialError(err error, resp *http.Response) error {
 	if resp == nil {
-		return fmt.Errorf("connecting: %w", err)
+		return fmt.Errorf("connecting: %w; is the gateway running there? Set its address with -url or OPENDRAY_URL", err)
 	}
 	var body struct {
 		Error string `json:"error"`
@@ -261,6 +263,9 @@ func dialError(err error, resp *http.Response) error {
 	json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
 	if body.Error != "" {
 		return fmt.Errorf("the gateway returned %d: %s", resp.StatusCode, body.Error)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return errors.New("the address answered 200 instead of opening a WebSocket; pass the gateway's base address to -url, such as http://127.0.0.1:8770")
 	}
 	return fmt.Errorf("the gateway returned %d", resp.StatusCode)
 }

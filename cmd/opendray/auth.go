@@ -46,8 +46,13 @@ func newAuthService(cfg config.Config, logger *slog.Logger) (*auth.Service, erro
 	if err != nil {
 		return nil, err
 	}
-	if removed, _ := auth.RemoveInitialPassword(authCfg.HomeDir); removed {
-		logger.Info("removed the generated first-run password: the keyfile now holds the credentials")
+	// A keyfile or a configured password decides now; a leftover generated
+	// password would only mislead.
+	if authCfg.HomeDir != "" {
+		if removed, _ := auth.RemoveInitialPassword(authCfg.HomeDir); removed {
+			logger.Info("removed the generated first-run password because other credentials are in use",
+				slog.String("path", auth.InitialPasswordPath(authCfg.HomeDir)))
+		}
 	}
 	return svc, nil
 }

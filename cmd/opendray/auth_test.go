@@ -70,6 +70,16 @@ func TestFirstRunGeneratesPassword(t *testing.T) {
 		t.Error("the generated password appears in the log")
 	}
 	login(t, p, "admin", password)
+	sendSignal(t, p, syscall.SIGTERM)
+	p.waitExit(t, 20*time.Second)
+
+	// Once a password is configured, the generated one would only mislead.
+	p2 := startServeEnv(t, []string{"HOME=" + home, "OPENDRAY_ADMIN_PASSWORD=configured-password"}, "OPENDRAY_DATABASE_URL="+databaseURL)
+	p2.waitLog(t, "opendray ready", 30*time.Second)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("generated password file still exists after a password was configured (stat: %v)", err)
+	}
+	login(t, p2, "admin", "configured-password")
 }
 
 // The whole credential life cycle against the built binary: log in, use

@@ -184,3 +184,8 @@ func TestMigrateNeedsURL(t *testing.T) {
 		t.Errorf("migrate without a URL: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestServeWarnsOfMisspeltVariable(t *testing.T) {
+	p := startServe(t, "OPENDRAY_DATABASE_URL="+databaseURL, "OPENDRAY_LISTN=127.0.0.1:1")
+	p.waitLog(t, "did you mean OPENDRAY_LISTEN?", 30*time.Second)
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/opendray/opendray/internal/config"
 	"github.com/opendray/opendray/internal/logging"
 	"github.com/opendray/opendray/migrations"
 	"github.com/opendray/opendray/store"
@@ -28,6 +29,9 @@ func runMigrate(args []string) int {
 		return fail(exitUsage, "%v", err)
 	}
 	defer logs.Close()
+	for _, warning := range config.UnknownEnv(os.Environ()) {
+		logs.Logger.Warn(warning)
+	}
 
 	db, err := store.Open(store.Options{URL: cfg.Database.URL, MaxConns: 2, AppName: "opendray migrate"})
 	if err != nil {

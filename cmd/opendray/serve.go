@@ -74,6 +74,9 @@ func runServe(args []string) int {
 	}
 	defer logs.Close()
 
+	for _, warning := range config.UnknownEnv(os.Environ()) {
+		logs.Logger.Warn(warning)
+	}
 	authService, err := newAuthService(cfg, logs.Logger)
 	if err != nil {
 		logs.Logger.Error("admin credentials unusable", slog.String("error", err.Error()))

@@ -66,12 +66,10 @@ func EnsureInitialPassword(homeDir string) (password Secret, path string, create
 }
 
 // RemoveInitialPassword deletes the generated first-run password of
-// homeDir once a keyfile exists, since the keyfile then decides who logs
-// in. It reports whether a file was removed.
+// homeDir. Call it when another source (a keyfile or a configured
+// password) decides who logs in, so the file cannot mislead. It reports
+// whether a file was removed.
 func RemoveInitialPassword(homeDir string) (bool, error) {
-	if _, err := os.Stat(HomeKeyFilePath(homeDir)); err != nil {
-		return false, nil
-	}
 	err := os.Remove(InitialPasswordPath(homeDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

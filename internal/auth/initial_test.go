@@ -42,17 +42,16 @@ func TestEnsureInitialPasswordRejectsEmptyFile(t *testing.T) {
 	}
 }
 
-func TestRemoveInitialPasswordOnlyWithKeyFile(t *testing.T) {
+func TestRemoveInitialPassword(t *testing.T) {
 	home := t.TempDir()
+	if removed, err := RemoveInitialPassword(home); removed || err != nil {
+		t.Fatalf("without a file: removed %v, err %v; want nothing done", removed, err)
+	}
 	if _, _, _, err := EnsureInitialPassword(home); err != nil {
 		t.Fatal(err)
 	}
-	if removed, err := RemoveInitialPassword(home); removed || err != nil {
-		t.Fatalf("without a keyfile: removed %v, err %v; want it kept", removed, err)
-	}
-	writeTestKeyFile(t, HomeKeyFilePath(home), "admin", "a-long-password")
 	if removed, err := RemoveInitialPassword(home); !removed || err != nil {
-		t.Fatalf("with a keyfile: removed %v, err %v; want it removed", removed, err)
+		t.Fatalf("with a file: removed %v, err %v; want it removed", removed, err)
 	}
 	if _, err := os.Stat(InitialPasswordPath(home)); !os.IsNotExist(err) {
 		t.Error("initial password file still exists")

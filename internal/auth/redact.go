@@ -6,7 +6,7 @@ import (
 )
 
 // RedactTokenQuery returns uri with the value of every "token" query
-// parameter replaced by [REDACTED], for access logs. Keys match case
+// parameter replaced by [redacted], for access logs. Keys match case
 // insensitively and after percent-decoding, because the gateway decodes
 // "%74oken" to "token" as well. The rest of the URI is kept byte for byte.
 func RedactTokenQuery(uri string) string {

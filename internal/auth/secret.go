@@ -6,11 +6,11 @@ import (
 )
 
 // redacted replaces a secret wherever it would be printed.
-const redacted = "[REDACTED]"
+const redacted = "[redacted]"
 
 // Secret is a string that must never reach a log, an error message or an
 // encoded document: a password or a bearer token. Formatting it with fmt,
-// logging it with slog, or encoding it as JSON or TOML yields [REDACTED].
+// logging it with slog, or encoding it as JSON or TOML yields [redacted].
 // Reveal returns the plaintext for the code that compares or sends it.
 //
 // Decoding into a Secret (JSON, TOML) sets the plaintext as for a string.

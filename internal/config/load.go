@@ -124,19 +124,25 @@ func isBackupSecretKey(key string) bool {
 
 func unknownKeyMessage(key string) string {
 	msg := fmt.Sprintf("unknown key %q", key)
-	if suggestion := closestKey(key); suggestion != "" {
+	candidates := Keys()
+	if !strings.Contains(key, ".") {
+		for section := range sections() {
+			candidates = append(candidates, section)
+		}
+	}
+	if suggestion := closest(key, candidates); suggestion != "" {
 		msg += fmt.Sprintf("; did you mean %q?", suggestion)
 	}
 	return msg + " (config.example.toml lists every key)"
 }
 
-// closestKey returns the schema key nearest to key by edit distance, or ""
+// closest returns the candidate nearest to name by edit distance, or ""
 // when none is close enough to be a likely typo.
-func closestKey(key string) string {
+func closest(name string, candidates []string) string {
 	best, bestDistance := "", 4
-	for _, f := range schema {
-		if d := editDistance(key, f.key); d < bestDistance {
-			best, bestDistance = f.key, d
+	for _, candidate := range candidates {
+		if d := editDistance(name, candidate); d < bestDistance {
+			best, bestDistance = candidate, d
 		}
 	}
 	return best

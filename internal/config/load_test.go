@@ -266,3 +266,29 @@ func TestExampleTelegramSectionLoads(t *testing.T) {
 		t.Errorf("telegram = %+v; want enabled, chat 5, two events", cfg.Telegram)
 	}
 }
+
+func TestUnknownEnvWarns(t *testing.T) {
+	warnings := UnknownEnv([]string{
+		"OPENDRAY_LISTN=127.0.0.1:1",
+		"OPENDRAY_LISTEN=127.0.0.1:2",
+		"OPENDRAY_TOKEN=abc",
+		"OPENDRAY_SOMETHING_ELSE=1",
+		"HOME=/root",
+	})
+	if len(warnings) != 2 {
+		t.Fatalf("warnings = %q; want two", warnings)
+	}
+	if !strings.Contains(warnings[0], "OPENDRAY_LISTN") || !strings.Contains(warnings[0], "did you mean OPENDRAY_LISTEN?") {
+		t.Errorf("warning %q does not suggest OPENDRAY_LISTEN", warnings[0])
+	}
+	if !strings.Contains(warnings[1], "OPENDRAY_SOMETHING_ELSE") || strings.Contains(warnings[1], "did you mean") {
+		t.Errorf("warning %q; want the name and no suggestion", warnings[1])
+	}
+}
+
+func TestUnknownSectionSuggests(t *testing.T) {
+	_, err := Load(writeFile(t, "[sesion]\nidle_threshold = \"30s\""), env())
+	if err == nil || !strings.Contains(err.Error(), `did you mean "session"?`) {
+		t.Errorf("error = %v; want a suggestion of the session section", err)
+	}
+}
