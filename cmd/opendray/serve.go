@@ -64,6 +64,14 @@ type gatewayProcess struct {
 }
 
 func runServe(args []string) int {
+	// Without a handler, a write to a closed stdout (serve | head) kills
+	// the process with SIGPIPE before any drain. Handled, the write fails
+	// and the log line is lost, but sessions still stop cleanly. A handled
+	// signal, unlike an ignored one, is reset for the sessions' processes.
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
 	cfg, err := loadConfig("serve", args)
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -158,6 +166,10 @@ func (p *gatewayProcess) start() error {
 
 	listener, err := net.Listen("tcp", p.cfg.Listen)
 	if err != nil {
+		var syscallErr *os.SyscallError
+		if errors.As(err, &syscallErr) {
+			err = syscallErr.Err // "address already in use" without the repeated address
+		}
 		return fmt.Errorf("listen %s: %w; choose another address with listen or OPENDRAY_LISTEN", p.cfg.Listen, err)
 	}
 	p.prepareSessions()

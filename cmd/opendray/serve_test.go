@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -172,5 +173,41 @@ func TestServeDrainStopsSessions(t *testing.T) {
 	}
 	if n := pgrepCount("sleep " + marker); n != 0 {
 		t.Errorf("%d sleep processes of the sessions outlived the gateway", n)
+	}
+}
+
+// A closed stdout (serve | head) must not kill the gateway: writes fail,
+// and SIGTERM still drains and exits 0.
+func TestServeSurvivesClosedStdout(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = mergeEnv(baseEnv(t), []string{"OPENDRAY_LISTEN=" + addr, "OPENDRAY_DATABASE_URL=" + databaseURL})
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+	})
+
+	p := &proc{cmd: cmd, addr: addr}
+	p.waitHealth(t, http.StatusOK, 30*time.Second)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM with a closed stdout: %v; want exit code 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("opendray did not exit after SIGTERM")
 	}
 }
