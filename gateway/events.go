@@ -24,6 +24,10 @@ type EventsHandler struct {
 	Logger *slog.Logger
 	// Origins lists the allowed Origin header values; empty allows any.
 	Origins []string
+	// Closing, when closed, makes every stream send close code 1001 (going
+	// away), so clients can tell a shutdown from a network failure. The
+	// gateway's Server sets it.
+	Closing <-chan struct{}
 }
 
 // Stream returns the fiber handler for the events WebSocket.
@@ -97,6 +101,11 @@ func (h *EventsHandler) writeEvents(conn *websocket.Conn, events <-chan event.Ev
 		case <-revoked:
 			message := websocket.FormatCloseMessage(4401, "token revoked or expired")
 			_ = conn.WriteControl(websocket.CloseMessage, message, time.Now().Add(10*time.Second))
+			_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+			return
+		case <-h.Closing:
+			message := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
+			_ = conn.WriteControl(websocket.CloseMessage, message, time.Now().Add(2*time.Second))
 			_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 			return
 		case e := <-events:

@@ -102,6 +102,9 @@ func (s *Server) streamLogs() fiber.Handler {
 			case <-identityDone(conn.Locals(identityKey)):
 				session.closeWith(CloseTokenRevoked, "token revoked or expired")
 				return
+			case <-s.closing:
+				session.closeWith(websocket.CloseGoingAway, "server shutting down")
+				return
 			}
 		}
 	})

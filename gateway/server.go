@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,11 +68,18 @@ type Server struct {
 	deps       Deps
 	logger     *slog.Logger
 	requestSeq atomic.Uint64
+	// closing is closed when Shutdown begins; long-lived WebSocket handlers
+	// then close with 1001 (going away).
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds the gateway and its routes.
 func New(deps Deps) *Server {
-	s := &Server{deps: deps, logger: deps.Logger.With("component", "gateway")}
+	s := &Server{deps: deps, logger: deps.Logger.With("component", "gateway"), closing: make(chan struct{})}
+	if deps.Events != nil && deps.Events.Closing == nil {
+		deps.Events.Closing = s.closing
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "opendray",
 		DisableStartupMessage: true,
@@ -99,5 +107,6 @@ func (s *Server) Serve(ln net.Listener) error {
 // until ctx ends. Hijacked WebSocket connections are not waited for: their
 // owners close them.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
 	return s.app.ShutdownWithContext(ctx)
 }

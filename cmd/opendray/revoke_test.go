@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,5 +71,42 @@ func TestRotationClosesOpenSockets(t *testing.T) {
 	_, resp, err := dialer.Dial("ws://"+p.addr+"/api/v1/events?token="+newToken, header)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("foreign origin: err %v, response %v; want 403", err, resp)
+	}
+}
+
+// At shutdown the event stream and the log tail close with 1001 (going
+// away), so clients can tell a restart from a network failure.
+func TestShutdownClosesSocketsGoingAway(t *testing.T) {
+	p := startServe(t, "OPENDRAY_DATABASE_URL="+databaseURL)
+	p.waitLog(t, "opendray ready", 30*time.Second)
+	token := login(t, p, "admin", "correct-horse-battery")
+
+	dialer := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	var conns []*websocket.Conn
+	for _, path := range []string{"/api/v1/events", "/api/v1/logs/stream"} {
+		conn, _, err := dialer.Dial("ws://"+p.addr+path+"?token="+token, nil)
+		if err != nil {
+			t.Fatalf("dial %s: %v", path, err)
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
+	}
+	sendSignal(t, p, syscall.SIGTERM)
+	for i, conn := range conns {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			_, _, err := conn.ReadMessage()
+			if err == nil {
+				continue
+			}
+			var closeErr *websocket.CloseError
+			if !errors.As(err, &closeErr) || closeErr.Code != websocket.CloseGoingAway {
+				t.Errorf("socket %d ended with %v; want close code 1001", i, err)
+			}
+			break
+		}
+	}
+	if code := p.waitExit(t, 20*time.Second); code != 0 {
+		t.Errorf("exit code = %d; want 0", code)
 	}
 }
