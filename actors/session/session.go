@@ -539,10 +539,15 @@ func (s *sessionActor) resize(ctx actor.Context, cols, rows int) error {
 	return nil
 }
 
-// setState changes the state and pushes a state frame to the viewers.
+// setState changes the state and pushes a state frame to the viewers. A
+// final state reaches each viewer from endViewer instead, after the last
+// of its output, so that no viewer gets it twice or before the output.
 func (s *sessionActor) setState(state State) {
 	s.state = state
 	s.rec.State = string(state)
+	if state.Finished() {
+		return
+	}
 	frame := Frame{Kind: FrameState, State: state, ExitCode: s.rec.ExitCode}
 	for _, vs := range s.viewers {
 		vs.v.push(frame)

@@ -356,6 +356,15 @@ func TestStreamLiveSessionEndSendsStateAndCloses(t *testing.T) {
 	if len(states) == 0 || states[len(states)-1] != "ended" {
 		t.Errorf("state frames = %v; want the last to be ended", states)
 	}
+	ended := 0
+	for _, state := range states {
+		if state == "ended" {
+			ended++
+		}
+	}
+	if ended != 1 {
+		t.Errorf("state frames = %v; want exactly one ended frame", states)
+	}
 }
 
 func TestStreamRejectsOversizedFrameAndStaysUp(t *testing.T) {
