@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,23 +73,6 @@ func writeBadRequest(c *fiber.Ctx, format string, args ...any) error {
 	return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": fmt.Sprintf(format, args...)})
 }
 
-// decodeBody decodes the JSON object in the request body into v. Unknown
-// fields are rejected so that a misspelt field does not pass silently.
-func decodeBody(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("request body is empty; send a JSON object")
-	}
-	decoder := json.NewDecoder(bytes.NewReader(body))
-	decoder.DisallowUnknownFields()
-	if err := decoder.Decode(v); err != nil {
-		return fmt.Errorf("request body is not a valid JSON object: %v", err)
-	}
-	if decoder.More() {
-		return errors.New("request body has data after the JSON object; send exactly one object")
-	}
-	return nil
-}
 
 // Providers returns {"providers": [...]} with each provider's install
 // status on this host.
