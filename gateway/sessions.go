@@ -73,7 +73,6 @@ func writeBadRequest(c *fiber.Ctx, format string, args ...any) error {
 	return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": fmt.Sprintf(format, args...)})
 }
 
-
 // Providers returns {"providers": [...]} with each provider's install
 // status on this host.
 func (h *SessionsHandler) Providers(c *fiber.Ctx) error {
