@@ -110,7 +110,16 @@ func (c *Client) List(ctx context.Context) ([]Info, error) {
 	}
 	list := make([]Info, 0, len(records))
 	for _, rec := range records {
-		list = append(list, infoFromRecord(rec))
+		info := infoFromRecord(rec)
+		if info.State == StateIdle {
+			// The record is written when the session turns idle, so its
+			// update time is the start of the idleness.
+			// NOTE: a resize while idle also writes the record and moves
+			// this time forward.
+			idleSince := rec.UpdatedAt
+			info.IdleSince = &idleSince
+		}
+		list = append(list, info)
 	}
 	return list, nil
 }

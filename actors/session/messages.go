@@ -40,6 +40,9 @@ type Info struct {
 	CreatedAt time.Time  `json:"created_at"`
 	StartedAt *time.Time `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at"`
+	// IdleSince is when an idle session turned idle; the list of sessions
+	// sets it, and Details carries the live actor's own value.
+	IdleSince *time.Time `json:"idle_since,omitempty"`
 }
 
 // Details is Info plus the fields that only a live session actor tracks. For a session
@@ -47,7 +50,7 @@ type Info struct {
 type Details struct {
 	Info
 	Viewers      int        `json:"viewers"`
-	IdleSince    *time.Time `json:"idle_since"`
+	IdleSince    *time.Time `json:"idle_since"` // shadows Info.IdleSince
 	LastOutputAt *time.Time `json:"last_output_at"`
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -122,4 +123,41 @@ func TestSessionJSONShowsEmptyArgs(t *testing.T) {
 		t.Errorf("args = %#v; want an empty list", created["args"])
 	}
 	call(t, p, http.MethodPost, "/api/v1/sessions/"+created["id"].(string)+"/stop", token, nil)
+}
+
+func TestListShowsIdleSince(t *testing.T) {
+	p := startServe(t, "OPENDRAY_DATABASE_URL="+databaseURL, "OPENDRAY_SESSION_IDLE_THRESHOLD=1s", "OPENDRAY_SESSION_IDLE_INTERVAL=200ms")
+	p.waitLog(t, "opendray ready", 30*time.Second)
+	token := login(t, p, "admin", "correct-horse-battery")
+	code, created := call(t, p, http.MethodPost, "/api/v1/sessions", token, map[string]any{
+		"provider": "custom", "command": "/bin/sh", "args": []string{"-c", "echo quiet-now; sleep 60"}, "cwd": t.TempDir(),
+	})
+	if code != http.StatusCreated {
+		t.Fatalf("create = %d %v", code, created)
+	}
+	id := created["id"].(string)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, list := call(t, p, http.MethodGet, "/api/v1/sessions", token, nil)
+		for _, item := range list["sessions"].([]any) {
+			s := item.(map[string]any)
+			if s["id"] != id || s["state"] != "idle" {
+				continue
+			}
+			since, err := time.Parse(time.RFC3339Nano, fmt.Sprint(s["idle_since"]))
+			if err != nil {
+				t.Fatalf("idle session in the list has idle_since %v; want a time", s["idle_since"])
+			}
+			if time.Since(since) > time.Minute || time.Until(since) > time.Second {
+				t.Errorf("idle_since = %s; want a moment ago", since)
+			}
+			call(t, p, http.MethodPost, "/api/v1/sessions/"+id+"/stop", token, nil)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the session never showed as idle in the list")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
