@@ -22,8 +22,13 @@ build-go: ## build the static binaries without rebuilding the UI
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/opendray
 	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/opendray-attach ./cmd/opendray-attach
 
-ui: ## install the UI's npm packages and build it into ui/dist/app
-	@if [ -f ui/package.json ]; then cd ui && npm ci --no-audit --no-fund && npm run build; fi
+ui: ui/node_modules/.installed ## install the UI's npm packages and build it into ui/dist/app
+	cd ui && npm run build
+
+# npm ci runs again only when the lock file changes.
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
 
 run: build ## build, then serve on 127.0.0.1:8770 with the embedded PostgreSQL
 	./$(BIN) serve

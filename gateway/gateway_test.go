@@ -191,6 +191,14 @@ func TestUnknownAPIRouteIsJSON404(t *testing.T) {
 	}
 }
 
+func TestUnknownPathOutsideAPIIsJSON404(t *testing.T) {
+	f := newFixture(t, nil)
+	resp, body := f.get(t, "/favicon.ico")
+	if resp.StatusCode != http.StatusNotFound || decode(t, body)["error"] != "no route GET /favicon.ico" {
+		t.Errorf("GET /favicon.ico = %d %s; want 404 no route", resp.StatusCode, body)
+	}
+}
+
 func TestProtectedRouteNeedsToken(t *testing.T) {
 	f := newFixture(t, nil)
 	resp, body := f.get(t, "/api/v1/logs")

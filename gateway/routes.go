@@ -48,9 +48,11 @@ func (s *Server) routes() {
 	api.Get("/logs", s.private(s.listLogs)...)
 	api.Get("/logs/stream", s.socket(s.checkLogsSince, s.streamLogs())...)
 
-	api.Use(func(c *fiber.Ctx) error {
+	noRoute := func(c *fiber.Ctx) error {
 		return NotFound("no route " + c.Method() + " " + c.Path())
-	})
+	}
+	api.Use(noRoute)
+	app.Use(noRoute)
 }
 
 // authed prefixes handlers with the token check.
