@@ -94,6 +94,17 @@ describe('admin SPA smoke test with a mocked API', { timeout: 10 * 60_000 }, () 
     await page.waitForURL(/\/admin\/login$/, { timeout: 10_000 });
     await bothSizes('login', 'form.login-card');
 
+    const icon = await page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+      if (link === null) return null;
+      const response = await fetch(link.href);
+      return { href: link.href, status: response.status, type: response.headers.get('content-type') ?? '' };
+    });
+    assert.ok(icon, 'index.html links no icon');
+    assert.equal(icon.href, `${baseUrl}/admin/favicon.svg`);
+    assert.equal(icon.status, 200);
+    assert.match(icon.type, /^image\/svg\+xml/);
+
     await page.fill('input[name="user"]', MOCK_USER);
     await page.fill('input[name="password"]', 'wrong');
     await page.click('button[type="submit"]');
