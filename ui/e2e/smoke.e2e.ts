@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DESKTOP, launchBrowser, PHONE, screenshot, type BrowserSession } from './support/browser.ts';
-import { MOCK_PASSWORD, MOCK_USER, MockApi } from './support/mockApi.ts';
+import { MOCK_FINISHED_OUTPUT, MOCK_PASSWORD, MOCK_USER, MockApi } from './support/mockApi.ts';
 import { terminalLines, terminalSize, waitForLine, waitForPhase } from './support/terminal.ts';
 import { sleep, waitFor } from './support/wait.ts';
 
@@ -93,6 +93,17 @@ describe('admin SPA smoke test with a mocked API', { timeout: 10 * 60_000 }, () 
     await page.goto(`${baseUrl}/admin/`);
     await page.waitForURL(/\/admin\/login$/, { timeout: 10_000 });
     await bothSizes('login', 'form.login-card');
+
+    const icon = await page.evaluate(async () => {
+      const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+      if (link === null) return null;
+      const response = await fetch(link.href);
+      return { href: link.href, status: response.status, type: response.headers.get('content-type') ?? '' };
+    });
+    assert.ok(icon, 'index.html links no icon');
+    assert.equal(icon.href, `${baseUrl}/admin/favicon.svg`);
+    assert.equal(icon.status, 200);
+    assert.match(icon.type, /^image\/svg\+xml/);
 
     await page.fill('input[name="user"]', MOCK_USER);
     await page.fill('input[name="password"]', 'wrong');
@@ -266,8 +277,50 @@ describe('admin SPA smoke test with a mocked API', { timeout: 10 * 60_000 }, () 
 
     await waitForPhase(page, 'finished');
     await page.waitForSelector('.badge[data-state="ended"]:has-text("exit 0")', { timeout: 5000 });
+    assert.equal(await page.getByRole('button', { name: 'Reconnect' }).count(), 0, 'Reconnect offered for an ended session');
     await sleep(2500);
     assert.equal(api.streams.length, count, 'the client reconnected to an ended session');
+  });
+
+  it('shows a finished session without Reconnect', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await page.goto(`${baseUrl}/admin/sessions/s-2`);
+    await waitForPhase(page, 'finished');
+    await waitForLine(page, 'replayed output', (line) => line.includes(MOCK_FINISHED_OUTPUT.trim()));
+    await page.waitForSelector('.badge[data-state="ended"]:has-text("exit 0")', { timeout: 5000 });
+    assert.equal(await page.getByRole('button', { name: 'Reconnect' }).count(), 0, 'Reconnect offered for a finished session');
+    assert.equal(await page.locator('.page-terminal .notice').count(), 0, 'a notice repeats the final state');
+
+    await sleep(1500);
+    const lines = await terminalLines(page);
+    assert.equal(lines.filter((line) => line.includes(MOCK_FINISHED_OUTPUT.trim())).length, 1, `output missing or repeated:\n${lines.join('\n')}`);
+    assert.equal(api.finishedStreams.length, 1, 'the client reconnected to a finished session');
+    await bothSizes('finished-terminal', '[data-testid="terminal"][data-phase="finished"]');
+  });
+
+  it('shows one notice for an unknown session', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await page.goto(`${baseUrl}/admin/sessions/nosuchid`);
+    const notFound = page.locator('[data-testid="session-not-found"]');
+    await notFound.waitFor({ timeout: 10_000 });
+    await bothSizes('session-not-found', '[data-testid="session-not-found"]');
+
+    assert.equal(await page.locator('.notice').count(), 1, 'more than one notice');
+    assert.match((await notFound.locator('.notice').textContent()) ?? '', /nosuchid/);
+    assert.equal(await page.locator('[data-testid="terminal"]').count(), 0, 'a terminal is shown');
+    assert.equal(await page.locator('[data-testid="terminal-size"]').count(), 0, 'the size readout is shown');
+    assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), 0, 'the terminal controls are shown');
+    assert.equal(await page.getByRole('toolbar', { name: 'Terminal keys' }).count(), 0, 'the key bar is shown');
+
+    await notFound.getByRole('link', { name: 'Back to the sessions list' }).click();
+    await page.waitForURL(/\/admin\/sessions$/, { timeout: 10_000 });
+  });
+
+  it('shows the notice for a session deleted before its stream', { timeout: TEST_TIMEOUT_MS }, async () => {
+    api.addSession('s-gone', 'deleted-meanwhile', 'ended');
+    api.deleteOnStream.add('s-gone');
+    await page.goto(`${baseUrl}/admin/sessions/s-gone`);
+    await page.locator('[data-testid="session-not-found"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-testid="terminal"]').count(), 0, 'a terminal is shown');
+    assert.equal(await page.locator('.notice').count(), 1, 'more than one notice');
   });
 
   it('tails logs with filter and pause', { timeout: TEST_TIMEOUT_MS }, async () => {

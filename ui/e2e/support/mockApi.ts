@@ -11,6 +11,10 @@ export const MOCK_PASSWORD = 'correct-horse';
 export const MOCK_OUTPUT =
   '\x1b[1;32mhello-from-mock\x1b[0m wide: 你好 colours: \x1b[38;5;208m256\x1b[0m \x1b[38;2;120;200;255mtruecolor\x1b[0m\r\n$ ';
 
+// Output of the finished session s-2, which its stream replays before the
+// final state frame and a normal close.
+export const MOCK_FINISHED_OUTPUT = 'build finished in 42s\r\n';
+
 interface StreamConnection {
   url: URL;
   route: WebSocketRoute;
@@ -46,6 +50,11 @@ export class MockApi {
   readonly tokens = new Set<string>();
   readonly streams: StreamConnection[] = [];
   readonly sessions = [session('s-1', 'demo-shell', 'running'), session('s-2', 'finished-job', 'ended')];
+  // Streams of finished sessions, which replay and close with 1000.
+  readonly finishedStreams: URL[] = [];
+  // Ids whose session is deleted when its stream connects, as if an
+  // operator deleted it between the page's GET and the stream's upgrade.
+  readonly deleteOnStream = new Set<string>();
   // Output of s-1 since the session started, replayed on attach.
   private output = Buffer.from(MOCK_OUTPUT);
   private logSeq = 5;
@@ -62,6 +71,11 @@ export class MockApi {
     await page.routeWebSocket(/\/api\/v1\/events/, (ws) => this.acceptEvents(ws));
     await page.routeWebSocket(/\/api\/v1\/logs\/stream/, (ws) => this.acceptLogs(ws));
     await page.routeWebSocket(/\/api\/v1\/sessions\/[^/]+\/stream/, (ws) => this.acceptStream(ws));
+  }
+
+  // Adds a session record that the REST routes and streams serve.
+  addSession(id: string, name: string, state: string): void {
+    this.sessions.push(session(id, name, state));
   }
 
   latestStream(): StreamConnection | undefined {
@@ -224,6 +238,24 @@ export class MockApi {
       ws.close({ code: 4001, reason: 'token revoked' });
       return;
     }
+    const id = decodeURIComponent(/\/sessions\/([^/]+)\/stream/.exec(url.pathname)?.[1] ?? '');
+    const index = this.sessions.findIndex((item) => item.id === id);
+    if (index >= 0 && this.deleteOnStream.has(id)) {
+      this.sessions.splice(index, 1);
+    }
+    const found = this.sessions.find((item) => item.id === id);
+    if (!found) {
+      // The gateway rejects an unknown session with HTTP 404 before the
+      // upgrade, which a routed socket cannot do. The mock closes with
+      // 4404, the gateway's code for a session deleted during the
+      // upgrade, and the client treats both alike.
+      ws.close({ code: 4404, reason: 'session not found' });
+      return;
+    }
+    if (found.state === 'ended' || found.state === 'stopped') {
+      this.replayFinished(ws, url, found.state, found.exit_code);
+      return;
+    }
     const since = Number(url.searchParams.get('since') ?? 0);
     const connection: StreamConnection = { url, route: ws, binary: [], control: [], offset: since };
     this.streams.push(connection);
@@ -245,5 +277,17 @@ export class MockApi {
       connection.offset += replay.byteLength;
     }
     ws.send(JSON.stringify({ type: 'offset', offset: connection.offset }));
+  }
+
+  // Plays the stream of a finished session as the gateway does: attach
+  // with the final state, replay, state frame, close with 1000.
+  private replayFinished(ws: WebSocketRoute, url: URL, state: string, exitCode: number | null) {
+    this.finishedStreams.push(url);
+    const output = Buffer.from(MOCK_FINISHED_OUTPUT);
+    ws.send(JSON.stringify({ type: 'attached', offset: 0, state, cols: 80, rows: 24, exit_code: exitCode }));
+    ws.send(output);
+    ws.send(JSON.stringify({ type: 'offset', offset: output.byteLength }));
+    ws.send(JSON.stringify({ type: 'state', state, exit_code: exitCode }));
+    ws.close({ code: 1000, reason: 'session ended' });
   }
 }

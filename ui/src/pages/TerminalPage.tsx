@@ -1,12 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { ApiError } from '../api/client';
 import { fetchSession } from '../api/endpoints';
 import type { Session } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { StateBadge } from '../components/StateBadge';
-import { formatDuration } from '../format/time';
+import { SessionNotFound } from '../sessions/SessionNotFound';
 import { KeyBar } from '../terminal/KeyBar';
-import type { StreamStatus } from '../terminal/streamMachine';
+import { connectionLabel, offersReconnect, sessionMissing, streamNotice } from '../terminal/streamView';
 import { useTerminalSession } from '../terminal/useTerminalSession';
 
 const FONT_SIZES = [11, 12, 13, 14, 15, 16, 18, 20];
@@ -20,47 +21,86 @@ function initialFontSize(): number {
   return window.matchMedia('(max-width: 600px)').matches ? 12 : 14;
 }
 
-function connectionLabel(status: StreamStatus | null): string {
-  switch (status?.phase) {
-    case undefined:
-    case 'connecting':
-      return 'connecting…';
-    case 'live':
-      return 'live';
-    case 'waiting':
-      return status.retryDelayMs === null ? 'reconnecting…' : `reconnecting in ${formatDuration(status.retryDelayMs)}`;
-    case 'finished':
-      return 'stream ended';
-    case 'unauthorized':
-      return 'signed out';
-    case 'not-found':
-      return 'session not found';
-    case 'rejected':
-      return 'rejected by the server';
-    case 'closed':
-      return 'closed';
-  }
-}
+type SessionLoad =
+  | { kind: 'loading' }
+  | { kind: 'loaded'; session: Session }
+  | { kind: 'not-found' }
+  | { kind: 'failed'; error: unknown };
 
 export function TerminalPage() {
   const { id = '' } = useParams();
-  const containerRef = useRef<HTMLDivElement>(null);
-  const [session, setSession] = useState<Session | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [fontSize, setFontSize] = useState(initialFontSize);
-  const terminal = useTerminalSession(containerRef, id, fontSize);
-  const { status } = terminal;
+  // The key gives another id its own record, terminal and stream.
+  return <SessionTerminal key={id} id={id} />;
+}
+
+// Loads the session record before it mounts the terminal, so an unknown id
+// shows one not-found notice instead of a terminal that can never attach.
+// Other load failures (network, 503) show the error above the terminal,
+// whose stream retries on its own.
+function SessionTerminal({ id }: { id: string }) {
+  const [load, setLoad] = useState<SessionLoad>({ kind: 'loading' });
+  const [streamMissing, setStreamMissing] = useState(false);
+  const onMissing = useCallback(() => setStreamMissing(true), []);
 
   useEffect(() => {
     let cancelled = false;
     fetchSession(id).then(
-      (loaded) => !cancelled && setSession(loaded),
-      (failure: unknown) => !cancelled && setLoadError(failure),
+      (session) => {
+        if (!cancelled) {
+          setLoad({ kind: 'loaded', session });
+        }
+      },
+      (error: unknown) => {
+        if (cancelled) {
+          return;
+        }
+        const notFound = error instanceof ApiError && error.status === 404;
+        setLoad(notFound ? { kind: 'not-found' } : { kind: 'failed', error });
+      },
     );
     return () => {
       cancelled = true;
     };
   }, [id]);
+
+  if (load.kind === 'not-found' || streamMissing) {
+    return <SessionNotFound id={id} />;
+  }
+  if (load.kind === 'loading') {
+    return <p className="empty">Loading terminal…</p>;
+  }
+  return (
+    <TerminalView
+      id={id}
+      session={load.kind === 'loaded' ? load.session : null}
+      loadError={load.kind === 'failed' ? load.error : null}
+      onMissing={onMissing}
+    />
+  );
+}
+
+interface TerminalViewProps {
+  id: string;
+  // The record loaded with the page, or null when loading it failed.
+  session: Session | null;
+  loadError: unknown;
+  // Called when the stream finds no session before it ever attached, as
+  // when the session was deleted after the record was loaded.
+  onMissing: () => void;
+}
+
+function TerminalView({ id, session, loadError, onMissing }: TerminalViewProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const [fontSize, setFontSize] = useState(initialFontSize);
+  const terminal = useTerminalSession(containerRef, id, fontSize);
+  const { status } = terminal;
+  const missing = sessionMissing(status);
+
+  useEffect(() => {
+    if (missing) {
+      onMissing();
+    }
+  }, [missing, onMissing]);
 
   function changeFont(step: number) {
     const index = FONT_SIZES.indexOf(fontSize);
@@ -72,7 +112,7 @@ export function TerminalPage() {
   // The stream's state is newer than the record loaded with the page.
   const state = status?.sessionState ?? session?.state ?? null;
   const exitCode = status?.sessionState ? status.exitCode : (session?.exit_code ?? null);
-  const canRetry = status?.phase === 'waiting' || status?.phase === 'finished' || status?.phase === 'rejected';
+  const notice = streamNotice(status);
 
   return (
     <section className="page page-terminal">
@@ -88,7 +128,7 @@ export function TerminalPage() {
         <span className={`connection connection-${status?.phase ?? 'connecting'}`} role="status" data-testid="connection">
           {connectionLabel(status)}
         </span>
-        {canRetry && (
+        {offersReconnect(status) && (
           <button type="button" className="button button-small" onClick={terminal.retry}>
             Reconnect
           </button>
@@ -112,9 +152,9 @@ export function TerminalPage() {
         </span>
       </div>
       <ErrorNotice error={loadError} />
-      {status?.message && status.phase !== 'live' && (
+      {notice !== null && (
         <div className="notice notice-warn" role="status">
-          {status.message}
+          {notice}
         </div>
       )}
       <div

@@ -168,6 +168,42 @@ describe('StreamConnection', () => {
     expect(last(h.statuses)).toMatchObject({ phase: 'finished', sessionState: 'ended', exitCode: 0 });
   });
 
+  it('keeps a finished stream closed on retryNow', async () => {
+    const h = harness();
+    h.connection.start();
+    const socket = h.sockets[0]!;
+    socket.open();
+    socket.text({ type: 'attached', offset: 0, state: 'stopped', exit_code: 143 });
+    socket.binary('replayed output\r\n');
+    socket.text({ type: 'offset', offset: 17 });
+    socket.text({ type: 'state', state: 'stopped', exit_code: 143 });
+    socket.serverClose(1000, 'session ended');
+
+    h.connection.retryNow();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.written.join('')).toBe('replayed output\r\n');
+    expect(last(h.statuses)).toMatchObject({ phase: 'finished', sessionState: 'stopped', exitCode: 143 });
+  });
+
+  it('reconnects at once on retryNow after a lost connection', async () => {
+    const h = harness();
+    h.connection.start();
+    const first = h.sockets[0]!;
+    first.open();
+    first.text({ type: 'attached', offset: 0, state: 'running' });
+    first.binary('abc');
+    first.serverClose(1006);
+    expect(last(h.statuses).phase).toBe('waiting');
+
+    h.connection.retryNow();
+    expect(h.sockets).toHaveLength(2);
+    expect(new URL(h.sockets[1]!.url).searchParams.get('since')).toBe('3');
+    // The backoff timer was cancelled, so no third socket follows.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.sockets).toHaveLength(2);
+  });
+
   it('signs out on an unauthorized close', async () => {
     const h = harness();
     h.connection.start();

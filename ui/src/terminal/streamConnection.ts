@@ -77,11 +77,12 @@ export class StreamConnection {
     this.publish();
   }
 
-  // Skips the remaining backoff delay, or reopens a finished stream on the
-  // user's request.
+  // Skips the remaining backoff delay, or tries again after a rejection or
+  // a not-found check. A finished stream stays closed because its session
+  // ended or was stopped, and a new connection would only replay its output.
   retryNow(): void {
     const phase = this.machine.snapshot().phase;
-    if (phase === 'live' || phase === 'connecting' || phase === 'closed' || phase === 'unauthorized') {
+    if (phase === 'live' || phase === 'connecting' || phase === 'finished' || phase === 'closed' || phase === 'unauthorized') {
       return;
     }
     this.clearTimers();
