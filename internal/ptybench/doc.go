@@ -1,0 +1,4 @@
+// Package ptybench contains the benchmark workloads and their raw-PTY
+// baselines: a generator of terminal-like text, a plain Go reader of a PTY
+// running cat, a raw-mode echo over a bare PTY, and percentiles.
+package ptybench
