@@ -51,8 +51,8 @@ func (b *bench) measureIdle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The exit cleanup removes the sessions when a step below fails.
 	ids, err := b.createShells(ctx, count)
-	defer b.removeSessions(ids)
 	if err != nil {
 		return err
 	}
@@ -71,6 +71,14 @@ func (b *bench) measureIdle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+
+	b.logf("idle sessions: stopping and deleting %d sessions", count)
+	start := time.Now()
+	err = forEach(ctx, ids, createParallel, func(id string) error { return b.api.removeSession(ctx, id) })
+	if err != nil {
+		return err
+	}
+	removal := time.Since(start)
 
 	b.add(result{
 		measure:     "5. server RSS per idle shell session",
@@ -92,6 +100,8 @@ func (b *bench) measureIdle(ctx context.Context) error {
 		count, shell, idleSettle, count)
 	b.note("5. CPU: utime plus stime of the server over %v of quiet with the idle detector at its defaults, after which %d of %d sessions were idle. Baseline: the driver's own CPU over the same period, holding its %d PTYs. The resolution is one clock tick (%v).",
 		wall.Round(time.Second), idle, count, count, time.Second/time.Duration(clockTicks()))
+	b.note("5. Stopping and deleting the %d sessions, %d requests at a time, took %v.",
+		count, createParallel, removal.Round(100*time.Millisecond))
 	return nil
 }
 
@@ -178,20 +188,6 @@ func (b *bench) countIdle(ctx context.Context, ids []string) (int, error) {
 		}
 	}
 	return idle, nil
-}
-
-// removeSessions stops and deletes the sessions ids. A failure is logged,
-// and the exit cleanup retries the sessions left.
-func (b *bench) removeSessions(ids []string) {
-	b.logf("removing %d sessions", len(ids))
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	err := forEach(ctx, ids, createParallel, func(id string) error { return b.api.removeSession(ctx, id) })
-	if err != nil {
-		b.logf("removing sessions failed: %v", err)
-	}
-	b.logf("removed %d sessions in %v", len(ids), time.Since(start).Round(time.Millisecond))
 }
 
 // rawShell is a shell on a PTY that the driver holds, with a goroutine
