@@ -29,6 +29,10 @@ import (
 // out of the flags so that it does not show in the process list.
 const passwordEnv = "OPENDRAY_BENCH_PASSWORD"
 
+// errFlagSyntax is returned for a flag the flag package rejected, after
+// it printed the error and the usage.
+var errFlagSyntax = errors.New("invalid flag syntax")
+
 // measureNames lists the measures in the order of the table.
 var measureNames = []string{"throughput", "viewers", "stalled", "echo", "idle", "replay"}
 
@@ -69,6 +73,9 @@ func run(args []string) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if errors.Is(err, errFlagSyntax) {
+			return 2
+		}
 		fmt.Fprintf(os.Stderr, "opendray-bench: %v\n", err)
 		return 2
 	}
@@ -97,6 +104,13 @@ func run(args []string) int {
 func parseFlags(args []string) (config, bool, error) {
 	var cfg config
 	flags := flag.NewFlagSet("opendray-bench", flag.ContinueOnError)
+	flags.Usage = func() {
+		fmt.Fprintf(flags.Output(), "Usage: %s=PASSWORD opendray-bench -pid PID [-url URL] [flags]\n\n", passwordEnv)
+		fmt.Fprintln(flags.Output(), "Measures a running opendray on a loopback address beside raw-PTY baselines and prints a table.")
+		fmt.Fprintln(flags.Output(), "scripts/bench.sh starts a server for it; make bench runs that script.")
+		fmt.Fprintln(flags.Output())
+		flags.PrintDefaults()
+	}
 	flags.StringVar(&cfg.url, "url", "http://127.0.0.1:8770", "base URL of the running opendray; the host must be a loopback IP address")
 	flags.IntVar(&cfg.pid, "pid", 0, "process id of the opendray serve process, whose memory and CPU time are read from /proc (required)")
 	flags.StringVar(&cfg.user, "user", "admin", "admin user to log in as; the password comes from "+passwordEnv)
@@ -111,7 +125,10 @@ func parseFlags(args []string) (config, bool, error) {
 	flags.DurationVar(&cfg.timeout, "timeout", 20*time.Minute, "limit on the whole run; the driver stops and cleans up when it passes")
 	freePort := flags.Bool("free-port", false, "print a free TCP port on 127.0.0.1 and exit, for a script that starts the server")
 	if err := flags.Parse(args); err != nil {
-		return cfg, false, err
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, false, err
+		}
+		return cfg, false, errFlagSyntax
 	}
 	if flags.NArg() > 0 {
 		return cfg, false, fmt.Errorf("unexpected argument %q; every setting is a flag, see -help", flags.Arg(0))
