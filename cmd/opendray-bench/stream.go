@@ -39,8 +39,7 @@ type drained struct {
 	last time.Time
 }
 
-// dialViewer opens the stream of session id. The read buffer size is that
-// of a browser-like client; the server's frames are up to 256 KiB.
+// dialViewer opens the stream of session id with a 64 KiB read buffer.
 func dialViewer(ctx context.Context, api *apiClient, id string) (*viewer, error) {
 	dialer := fastws.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 64 << 10}
 	conn, resp, err := dialer.DialContext(ctx, api.streamURL(id), nil)
@@ -89,6 +88,10 @@ func (v *viewer) drain(deadline time.Time) (drained, error) {
 	if err := v.conn.SetReadDeadline(deadline); err != nil {
 		return result, err
 	}
+	// One buffer for all frames keeps the driver's own CPU use low, so
+	// that it takes as little as it can from the server on a small
+	// machine.
+	buffer := make([]byte, 64<<10)
 	for {
 		kind, reader, err := v.conn.NextReader()
 		if err != nil {
@@ -99,7 +102,7 @@ func (v *viewer) drain(deadline time.Time) (drained, error) {
 			return result, fmt.Errorf("reading live output: %w", err)
 		}
 		if kind == fastws.BinaryMessage {
-			n, err := io.Copy(io.Discard, reader)
+			n, err := discard(reader, buffer)
 			if err != nil {
 				return result, fmt.Errorf("reading live output: %w", err)
 			}
@@ -122,7 +125,7 @@ func (v *viewer) drain(deadline time.Time) (drained, error) {
 }
 
 // readUntil reads frames until the binary output read so far contains
-// marker; it keeps at most the last 4 KiB of output to search in.
+// marker. It keeps only the last 4 KiB of output to search in.
 func (v *viewer) readUntil(marker string, deadline time.Time) error {
 	if err := v.conn.SetReadDeadline(deadline); err != nil {
 		return err
@@ -161,6 +164,21 @@ func (v *viewer) readOutput() (int, error) {
 		}
 		if kind == fastws.BinaryMessage && len(data) > 0 {
 			return len(data), nil
+		}
+	}
+}
+
+// discard reads reader to its end into buffer and returns the byte count.
+func discard(reader io.Reader, buffer []byte) (int64, error) {
+	var total int64
+	for {
+		n, err := reader.Read(buffer)
+		total += int64(n)
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
 		}
 	}
 }
