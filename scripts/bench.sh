@@ -22,6 +22,8 @@ read -r -a driver_flags <<<"${BENCH_FLAGS:-}"
 
 # The server opens one PTY per session and the driver one per baseline
 # shell, 500 of each by default, besides sockets and files.
+# NOTE: sized for the default -idle-sessions 500. A larger value in
+# BENCH_FLAGS needs more of both than these checks ask for.
 need_fds=4096
 need_ptys=1100
 
