@@ -10,6 +10,8 @@ GO_TEST    ?= go test -race -count=1 -timeout 20m
 # The server on which tests create their databases, and the browser tests' own.
 PG_ADMIN_URL ?= $(or $(OPENDRAY_TEST_DATABASE_URL),postgres://$(shell id -un)@127.0.0.1:5432/postgres?sslmode=disable)
 E2E_DB     ?= opendray_e2e
+# The load benchmark's database on the same server.
+BENCH_DB   ?= opendray_bench
 
 .PHONY: help build build-go ui run test test-go test-ui bench fuzz clean
 
@@ -45,7 +47,11 @@ test-ui: build ## run the UI unit tests, then the browser tests against a fresh 
 		OPENDRAY_E2E_DATABASE_URL='$(subst /postgres?,/$(E2E_DB)?,$(PG_ADMIN_URL))' \
 		OPENDRAY_ARTIFACTS=$(CURDIR)/test-artifacts/screenshots npm run e2e
 
-bench: ## run the benchmarks and print their numbers
+bench: build-go ## measure a running server with opendray-bench, then run the Go benchmarks
+	go build -o bin/opendray-bench ./cmd/opendray-bench
+	PG_ADMIN_URL='$(PG_ADMIN_URL)' BENCH_DB=$(BENCH_DB) \
+		BENCH_DATABASE_URL='$(subst /postgres?,/$(BENCH_DB)?,$(PG_ADMIN_URL))' \
+		scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
 clean: ## remove build output

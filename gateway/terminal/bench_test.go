@@ -1,15 +1,11 @@
 package terminal
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -19,13 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	fastws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
 	"net"
 
 	"github.com/opendray/opendray/actors/session"
 	"github.com/opendray/opendray/actors/session/sessiontest"
+	"github.com/opendray/opendray/internal/ptybench"
 )
 
 // Benchmarks print numbers and assert nothing about time. Run them with
@@ -37,48 +33,24 @@ import (
 
 const benchFileSize = 32 << 20
 
-// writeMixedFile writes size bytes of coloured text with box drawing and
-// accented characters, the kind of output an agent's TUI produces.
+// writeMixedFile writes a file of ptybench.WriteMixedText output.
 func writeMixedFile(tb testing.TB, size int) string {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "mixed.txt")
-	f, err := os.Create(path)
+	path, err := ptybench.CreateMixedFile(tb.TempDir(), int64(size))
 	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	written := 0
-	for i := 0; written < size; i++ {
-		line := fmt.Sprintf("\x1b[%dm%06d\x1b[0m │ déjà vu ╭─╮ café ✓ \x1b[1;34mbuild\x1b[0m step %d of the pipeline finished\n", 31+i%7, i, i)
-		n, _ := w.WriteString(line)
-		written += n
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
 		tb.Fatal(err)
 	}
 	return path
 }
 
-// rawPTYCat runs cat on a PTY, reads until EIO and returns the bytes read
-// and the time taken.
+// rawPTYCat runs cat on a PTY and returns the bytes read and the time
+// taken.
 func rawPTYCat(tb testing.TB, path string) (int64, time.Duration) {
 	tb.Helper()
-	start := time.Now()
-	cmd := exec.Command("cat", path)
-	master, err := pty.Start(cmd)
+	n, elapsed, err := ptybench.CatPTY(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	n, err := io.CopyBuffer(io.Discard, master, make([]byte, 32<<10))
-	if !errors.Is(err, syscall.EIO) {
-		tb.Fatalf("reading the PTY: %v", err)
-	}
-	elapsed := time.Since(start)
-	master.Close()
-	_ = cmd.Wait()
 	return n, elapsed
 }
 
@@ -317,22 +289,13 @@ func BenchmarkKeystrokeEcho(b *testing.B) {
 	const samples = 2000
 	s := benchServer(b, nil)
 
-	cmd := exec.Command("/bin/sh", "-c", "stty raw -echo; echo ready; exec cat")
-	master, err := pty.Start(cmd)
+	echo, err := ptybench.StartEcho(10 * time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() {
-		master.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}()
-	reader := bufio.NewReader(master)
-	if _, err := reader.ReadString('\n'); err != nil {
-		b.Fatal(err)
-	}
+	defer echo.Close()
 
-	info := s.env.Create(b, "/bin/sh", "-c", "stty raw -echo; echo ready; exec cat")
+	info := s.env.Create(b, "/bin/sh", "-c", ptybench.EchoScript)
 	conn := benchDial(b, s, info.ID, "")
 	defer conn.Close()
 	for {
@@ -340,7 +303,7 @@ func BenchmarkKeystrokeEcho(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if bytes.Contains(data, []byte("ready")) {
+		if bytes.Contains(data, []byte(ptybench.EchoReady)) {
 			break
 		}
 	}
@@ -348,16 +311,13 @@ func BenchmarkKeystrokeEcho(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for range samples {
-			start := time.Now()
-			if _, err := master.Write([]byte("k")); err != nil {
+			elapsed, err := echo.RoundTrip()
+			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := reader.ReadByte(); err != nil {
-				b.Fatal(err)
-			}
-			rawTimes = append(rawTimes, time.Since(start))
+			rawTimes = append(rawTimes, elapsed)
 
-			start = time.Now()
+			start := time.Now()
 			if err := conn.WriteMessage(fastws.BinaryMessage, []byte("k")); err != nil {
 				b.Fatal(err)
 			}
@@ -374,20 +334,14 @@ func BenchmarkKeystrokeEcho(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	rawP50, rawP99 := percentile(rawTimes, 50), percentile(rawTimes, 99)
-	streamP50, streamP99 := percentile(streamTimes, 50), percentile(streamTimes, 99)
+	rawP50, rawP99 := ptybench.Percentile(rawTimes, 50), ptybench.Percentile(rawTimes, 99)
+	streamP50, streamP99 := ptybench.Percentile(streamTimes, 50), ptybench.Percentile(streamTimes, 99)
 	b.ReportMetric(micros(rawP50), "raw_p50_us")
 	b.ReportMetric(micros(rawP99), "raw_p99_us")
 	b.ReportMetric(micros(streamP50), "stream_p50_us")
 	b.ReportMetric(micros(streamP99), "stream_p99_us")
 	b.ReportMetric(micros(streamP50-rawP50), "overhead_p50_us")
 	b.ReportMetric(micros(streamP99-rawP99), "overhead_p99_us")
-}
-
-func percentile(values []time.Duration, p int) time.Duration {
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
-	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
@@ -430,7 +384,7 @@ func BenchmarkReplayFullRing(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(percentile(times, 50))/float64(time.Millisecond), "replay_p50_ms")
+	b.ReportMetric(float64(ptybench.Percentile(times, 50))/float64(time.Millisecond), "replay_p50_ms")
 	b.ReportMetric(float64(slices.Max(times))/float64(time.Millisecond), "replay_max_ms")
 }
 
