@@ -54,5 +54,8 @@ bench: build-go ## measure a running server with opendray-bench, then run the Go
 		scripts/bench.sh
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
+fuzz: ## fuzz the screen emulator for FUZZTIME (default 2m); crashers land in testdata/fuzz
+	go test -run '^$$' -fuzz FuzzEmulator -fuzztime $(or $(FUZZTIME),2m) ./actors/session/
+
 clean: ## remove build output
 	rm -rf bin ui/dist/app
