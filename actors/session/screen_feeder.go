@@ -47,6 +47,10 @@ type screenFeeder struct {
 	// between; a second one rebuilds a blank screen so that input that
 	// crashes vt10x cannot loop.
 	restartsSinceProgress int
+	// skipped lists output ranges [from, to) that were in flight when vt10x
+	// panicked. Every later rebuild leaves them out, because one of them
+	// holds the input that crashed it.
+	skipped [][2]int64
 }
 
 func (f *screenFeeder) start(ctx actor.Context, cols, rows int) {
@@ -110,14 +114,48 @@ func (f *screenFeeder) armCatchUp(ctx actor.Context) {
 // to offset upTo.
 func (f *screenFeeder) rebuild(ctx actor.Context, s *sessionActor, upTo int64) {
 	from := max(s.ring.Start(), upTo-screenRebuildBytes)
-	var data []byte
-	if upTo > from {
-		data, _ = s.ring.ReadFrom(from, int(upTo-from))
-	}
+	data := f.readSkipping(s, from, upTo)
 	f.seq++
 	ctx.Send(f.pid, &screenRebuild{Seq: f.seq, End: s.ring.End(), Cols: f.cols, Rows: f.rows, Data: data})
 	f.pending = nil
 	f.stale = false
+}
+
+// readSkipping returns the ring's bytes in [from, upTo) without the
+// skipped ranges, and forgets skipped ranges the ring no longer holds.
+func (f *screenFeeder) readSkipping(s *sessionActor, from, upTo int64) []byte {
+	kept := f.skipped[:0]
+	for _, r := range f.skipped {
+		if r[1] > s.ring.Start() {
+			kept = append(kept, r)
+		}
+	}
+	f.skipped = kept
+
+	var data []byte
+	for at := from; at < upTo; {
+		end := upTo
+		for _, r := range f.skipped {
+			if r[0] <= at && at < r[1] {
+				at = r[1] // inside a skipped range: jump past it
+				end = -1
+				break
+			}
+			if r[0] > at && r[0] < end {
+				end = r[0] // stop where the next skipped range begins
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		chunk, _ := s.ring.ReadFrom(at, int(end-at))
+		if len(chunk) == 0 {
+			break
+		}
+		data = append(data, chunk...)
+		at += int64(len(chunk))
+	}
+	return data
 }
 
 func (f *screenFeeder) handle(ctx actor.Context, s *sessionActor, msg any) {
@@ -142,6 +180,9 @@ func (f *screenFeeder) handle(ctx actor.Context, s *sessionActor, msg any) {
 		}
 		s.log.Warn("screen emulator restarted after a failure; rebuilding it from the ring",
 			slog.Int64("skipped_from", f.ackedEnd), slog.Int64("skipped_to", s.ring.End()))
+		if s.ring.End() > f.ackedEnd {
+			f.skipped = append(f.skipped, [2]int64{f.ackedEnd, s.ring.End()})
+		}
 		f.acked = f.seq
 		f.rebuild(ctx, s, upTo)
 

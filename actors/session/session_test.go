@@ -400,3 +400,49 @@ func TestSessionSnapshotAfterFloodShowsTail(t *testing.T) {
 		t.Errorf("lines above the cursor = %q; want %q", got, want)
 	}
 }
+
+// Two panics in a row, from two separate chunks, must not wipe the screen:
+// each rebuild leaves out every range that crashed vt10x, and keeps the
+// rest.
+func TestSessionScreenSurvivesRepeatedPanics(t *testing.T) {
+	original := emulatorWrite
+	t.Cleanup(func() { emulatorWrite = original })
+	emulatorWrite = func(e *emulator, p []byte) {
+		if bytes.Contains(p, []byte("BOOM")) {
+			panic("simulated vt10x failure")
+		}
+		original(e, p)
+	}
+
+	h := newHarness(t, nil)
+	info := h.create("/bin/sh", "-c", "echo before; sleep 0.3; echo first-BOOM; sleep 0.3; echo second-BOOM; sleep 0.3; echo after; sleep 30")
+	h.waitOutput(info.ID, "after", 10*time.Second)
+
+	var screen string
+	h.waitFor("the screen to show after", 5*time.Second, func() bool {
+		snap, err := h.client.Snapshot(h.ctx(), info.ID)
+		if err != nil {
+			return false
+		}
+		screen = strings.Join(snap.Lines, "\n")
+		return strings.Contains(screen, "after")
+	})
+	if !strings.Contains(screen, "before") {
+		t.Errorf("screen = %q; want the line from before both failures kept", screen)
+	}
+	if strings.Contains(screen, "BOOM") {
+		t.Errorf("screen = %q; want the input that crashed the emulator left out", screen)
+	}
+}
+
+func TestReadSkippingLeavesOutRanges(t *testing.T) {
+	s := &sessionActor{ring: newRing(64)}
+	s.ring.Write([]byte("0123456789abcdef"))
+	f := &screenFeeder{skipped: [][2]int64{{2, 4}, {8, 10}}}
+	if got := string(f.readSkipping(s, 0, 16)); got != "014567abcdef" {
+		t.Errorf("readSkipping(0, 16) = %q; want 014567abcdef", got)
+	}
+	if got := string(f.readSkipping(s, 3, 9)); got != "4567" {
+		t.Errorf("readSkipping(3, 9) = %q; want 4567", got)
+	}
+}
