@@ -144,7 +144,7 @@ describe('admin UI against opendray', { timeout: 15 * 60_000 }, () => {
     assert.deepEqual(before, { rows: shownBefore.rows, cols: shownBefore.cols }, 'stty size differs from the terminal size');
 
     await page.setViewportSize({ width: 900, height: 560 });
-    const shownAfter = await waitFor(
+    await waitFor(
       'the terminal to refit',
       async () => {
         const size = await terminalSize(page);
@@ -153,13 +153,16 @@ describe('admin UI against opendray', { timeout: 15 * 60_000 }, () => {
       10_000,
     );
 
-    // The resize message and the keystrokes share one socket, but allow a
-    // retry in case the PTY size lands after the command starts.
+    // The refit can change rows and columns in separate steps, so compare
+    // with the size the terminal shows at each try, not the first change.
+    // The resize message and the keystrokes share one socket; the retry
+    // covers a PTY size that lands after the command starts.
     const afterSize = await waitFor(
       'stty size to match the refitted terminal',
       async () => {
         const reported = await sttySize(`size-b${Date.now() % 100000}`);
-        return reported.rows === shownAfter.rows && reported.cols === shownAfter.cols ? reported : undefined;
+        const shown = await terminalSize(page);
+        return reported.rows === shown.rows && reported.cols === shown.cols ? reported : undefined;
       },
       30_000,
       500,
