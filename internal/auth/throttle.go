@@ -112,44 +112,34 @@ func (t *Throttle) Begin(addr string) (*Attempt, Decision) {
 
 // Fail records a failed check.
 func (a *Attempt) Fail() {
-	t := a.throttle
-	now := t.clock.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if a.ended {
-		return
-	}
-	a.ended = true
-
-	t.global.inFlight--
-	t.global.record(now, t.cfg.GlobalFailures)
-	if client := t.clients[a.key]; client != nil {
-		client.inFlight--
-		client.record(now, t.cfg.ClientFailures)
-	}
+	now := a.throttle.clock.Now()
+	a.end(func(t *Throttle, client *failureWindow) {
+		t.global.record(now, t.cfg.GlobalFailures)
+		if client != nil {
+			client.record(now, t.cfg.ClientFailures)
+		}
+	})
 }
 
 // Succeed records a successful check, which clears the client's failures.
 // The global count keeps them.
 func (a *Attempt) Succeed() {
-	t := a.throttle
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if a.ended {
-		return
-	}
-	a.ended = true
-
-	t.global.inFlight--
-	if client := t.clients[a.key]; client != nil {
-		client.inFlight--
-		client.failures = nil
-	}
+	a.end(func(_ *Throttle, client *failureWindow) {
+		if client != nil {
+			client.failures = nil
+		}
+	})
 }
 
 // Abandon ends an attempt in which no password was checked, without
 // counting a failure or clearing the client's failures.
 func (a *Attempt) Abandon() {
+	a.end(func(*Throttle, *failureWindow) {})
+}
+
+// end releases the attempt's in-flight counts once, then runs outcome with
+// the lock held and the client's window (nil when it was swept).
+func (a *Attempt) end(outcome func(t *Throttle, client *failureWindow)) {
 	t := a.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -159,9 +149,11 @@ func (a *Attempt) Abandon() {
 	a.ended = true
 
 	t.global.inFlight--
-	if client := t.clients[a.key]; client != nil {
+	client := t.clients[a.key]
+	if client != nil {
 		client.inFlight--
 	}
+	outcome(t, client)
 }
 
 func (t *Throttle) rejectLocked(now time.Time, scope, key string, wait time.Duration) Decision {
