@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/event"
 )
 
@@ -49,10 +50,7 @@ func (h *EventsHandler) logger() *slog.Logger {
 }
 
 func (h *EventsHandler) serve(conn *websocket.Conn) {
-	var revoked <-chan struct{}
-	if ident, ok := conn.Locals("identity").(interface{ Done() <-chan struct{} }); ok {
-		revoked = ident.Done()
-	}
+	revoked := identityDone(conn.Locals(LocalIdentity))
 
 	events := make(chan event.Event, eventQueue)
 	var dropped int
@@ -99,7 +97,7 @@ func (h *EventsHandler) writeEvents(conn *websocket.Conn, events <-chan event.Ev
 		case <-stop:
 			return
 		case <-revoked:
-			message := websocket.FormatCloseMessage(4401, "token revoked or expired")
+			message := websocket.FormatCloseMessage(auth.CloseCodeTokenEnded, auth.CloseReasonTokenEnded)
 			_ = conn.WriteControl(websocket.CloseMessage, message, time.Now().Add(10*time.Second))
 			_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 			return

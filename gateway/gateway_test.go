@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opendray/opendray/actors/health"
+	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/logging"
 )
 
@@ -79,7 +80,7 @@ func newFixture(t *testing.T, spa fstest.MapFS) *fixture {
 			if c.Get("Authorization") != "Bearer good" && c.Query("token") != "good" {
 				return &Error{Status: http.StatusUnauthorized, Message: "missing or invalid token"}
 			}
-			c.Locals(identityKey, f.identity)
+			c.Locals(LocalIdentity, f.identity)
 			return c.Next()
 		},
 	}
@@ -364,8 +365,8 @@ func TestLogStreamClosesOnRevokedToken(t *testing.T) {
 			continue
 		}
 		var closeErr *websocket.CloseError
-		if !errors.As(err, &closeErr) || closeErr.Code != CloseTokenRevoked {
-			t.Errorf("read error = %v; want close %d", err, CloseTokenRevoked)
+		if !errors.As(err, &closeErr) || closeErr.Code != auth.CloseCodeTokenEnded {
+			t.Errorf("read error = %v; want close %d", err, auth.CloseCodeTokenEnded)
 		}
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/opendray/opendray/internal/auth"
 	"github.com/opendray/opendray/internal/logging"
 )
 
@@ -99,8 +100,8 @@ func (s *Server) streamLogs() fiber.Handler {
 			case <-wake:
 			case <-session.closed:
 				return
-			case <-identityDone(conn.Locals(identityKey)):
-				session.closeWith(CloseTokenRevoked, "token revoked or expired")
+			case <-identityDone(conn.Locals(LocalIdentity)):
+				session.closeWith(auth.CloseCodeTokenEnded, auth.CloseReasonTokenEnded)
 				return
 			case <-s.closing:
 				session.closeWith(websocket.CloseGoingAway, "server shutting down")

@@ -16,8 +16,8 @@ import (
 // Keys of the values that the auth middleware stores in a request's locals.
 // WebSocket handlers read them with (*websocket.Conn).Locals.
 const (
-	LocalIdentity   = "identity"    // *auth.Identity, set by RequireToken
-	LocalClientAddr = "client_addr" // string, set by ClientAddrMiddleware
+	LocalIdentity   = auth.IdentityLocalsKey // *auth.Identity, set by RequireToken
+	LocalClientAddr = "client_addr"          // string, set by ClientAddrMiddleware
 )
 
 // Messages of the 401 responses for a missing or misplaced token.

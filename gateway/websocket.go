@@ -7,15 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// CloseTokenRevoked is the WebSocket close code sent when the token that
-// opened the socket is revoked or expires; clients should log in again
-// rather than reconnect.
-const CloseTokenRevoked = 4401
-
-// identityKey is the c.Locals key under which the auth middleware stores
-// the caller's identity.
-const identityKey = "identity"
-
 // identityDone returns the channel that closes when the identity's token
 // is revoked or expires, or nil (never ready) when there is none.
 func identityDone(identity any) <-chan struct{} {

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/opendray/opendray/actors/session"
+	"github.com/opendray/opendray/internal/auth"
 )
 
 const (
@@ -40,14 +41,14 @@ const (
 
 	// CloseRevoked is the close code when the caller's token is revoked
 	// or expires; clients log in again rather than reconnect.
-	CloseRevoked = 4401
+	CloseRevoked = auth.CloseCodeTokenEnded
 	// CloseNotFound is the close code when the session disappeared
 	// between the upgrade and the attach.
 	CloseNotFound = 4404
 )
 
 // identity is the part of the auth middleware's caller identity, stored in
-// Locals("identity"), that a stream needs.
+// Locals under auth.IdentityLocalsKey, that a stream needs.
 type identity interface {
 	Done() <-chan struct{}
 }
@@ -126,7 +127,7 @@ func (h *Handler) serve(conn *websocket.Conn) {
 	log := h.logger().With(slog.String("session_id", id))
 	opts, _ := parseOptions(conn.Query("since"), conn.Query("flow"))
 	var revoked <-chan struct{}
-	if ident, ok := conn.Locals("identity").(identity); ok {
+	if ident, ok := conn.Locals(auth.IdentityLocalsKey).(identity); ok {
 		revoked = ident.Done()
 	}
 

@@ -8,6 +8,7 @@ import (
 	fastws "github.com/fasthttp/websocket"
 
 	"github.com/opendray/opendray/actors/session"
+	"github.com/opendray/opendray/internal/auth"
 )
 
 // Text frames the server sends.
@@ -55,7 +56,7 @@ func (s *stream) write() {
 		case <-s.stop:
 			return
 		case <-s.revoked:
-			s.closeWith(CloseRevoked, "token revoked or expired")
+			s.closeWith(CloseRevoked, auth.CloseReasonTokenEnded)
 			return
 		case frame := <-s.control:
 			if !s.writeText(frame) {
@@ -76,7 +77,7 @@ func (s *stream) write() {
 			case <-s.stop:
 				return
 			case <-s.revoked:
-				s.closeWith(CloseRevoked, "token revoked or expired")
+				s.closeWith(CloseRevoked, auth.CloseReasonTokenEnded)
 				return
 			}
 			continue

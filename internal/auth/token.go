@@ -55,6 +55,10 @@ const (
 	CloseReasonTokenEnded = "token revoked or expired"
 )
 
+// IdentityLocalsKey is the fiber Locals key under which the gateway's auth
+// middleware stores the caller's *Identity for the handlers after it.
+const IdentityLocalsKey = "identity"
+
 type tokenDigest [sha256.Size]byte
 
 func digestToken(token string) tokenDigest { return sha256.Sum256([]byte(token)) }
