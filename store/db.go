@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opendray/opendray/internal/config"
 )
 
 // DB is the process's connection pool.
@@ -59,30 +60,15 @@ func parseConfig(raw string) (*pgxpool.Config, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, fmt.Errorf("%w: empty", ErrInvalidURL)
 	}
-	isURL := strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://")
-	if isURL {
-		if _, err := url.Parse(raw); err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrInvalidURL, redactURLError(err))
-		}
-	} else if !strings.Contains(raw, "=") {
-		return nil, fmt.Errorf("%w: want postgres://user@host:5432/dbname or key=value pairs", ErrInvalidURL)
+	if err := config.ValidateDatabaseURL(raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidURL, err)
 	}
-	config, err := pgxpool.ParseConfig(raw)
+	poolConfig, err := pgxpool.ParseConfig(raw)
 	if err != nil {
 		// pgx's parse errors can quote the whole DSN, password included.
 		return nil, fmt.Errorf("%w: want postgres://user@host:5432/dbname or key=value pairs", ErrInvalidURL)
 	}
-	return config, nil
-}
-
-// redactURLError returns the reason of a url.Parse error without the URL,
-// which may hold a password.
-func redactURLError(err error) string {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		return urlErr.Err.Error()
-	}
-	return "malformed URL"
+	return poolConfig, nil
 }
 
 // Pool returns the underlying pgx pool for the query files of this package
