@@ -163,10 +163,10 @@ func startAuthServerWith(t *testing.T, opts authServerOptions) *authServer {
 }
 
 // checkLeaks fails t if goroutines started during the test outlive it.
-// fasthttp starts one goroutine per process that refreshes the Date header
-// forever, and protoactor's dead-letter throttle of an actor system that
-// an earlier test shut down can wake up during this one; neither is a leak
-// of the test.
+// Two goroutines are not leaks of the test and are ignored. fasthttp starts
+// one per process that refreshes the Date header forever. protoactor's
+// dead-letter throttle of an earlier test's actor system can wake up
+// during this one.
 func checkLeaks(t *testing.T) {
 	ignoreBefore := goleak.IgnoreCurrent()
 	t.Cleanup(func() {

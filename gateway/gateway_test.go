@@ -23,7 +23,7 @@ import (
 	"github.com/opendray/opendray/internal/logging"
 )
 
-// stubHealth answers health checks with a switchable result.
+// stubHealth returns a switchable result to health checks.
 type stubHealth struct {
 	mu   sync.Mutex
 	ok   bool

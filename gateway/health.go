@@ -19,7 +19,7 @@ type healthBody struct {
 	DBOK    bool   `json:"db_ok"`
 }
 
-// health answers 200 when a database ping succeeds within 2 s and 503
+// health returns 200 when a database ping succeeds within 2 s and 503
 // (status "degraded") otherwise. It serves liveness and readiness alike.
 func (s *Server) health(c *fiber.Ctx) error {
 	body := healthBody{

@@ -75,7 +75,7 @@ func parseConfig(raw string) (*pgxpool.Config, error) {
 // and for tests.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Ping checks that the server answers within ctx's deadline.
+// Ping checks that the server responds within ctx's deadline.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.pool.Ping(ctx)
 }

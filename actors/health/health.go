@@ -26,7 +26,7 @@ const PingTimeout = 2 * time.Second
 // StopTimeout is the checker's stop budget.
 const StopTimeout = 2 * time.Second
 
-// Pinger is what the checker pings: the store's DB.
+// Pinger is the database the checker pings, the store's DB in production.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
@@ -39,7 +39,7 @@ type Status struct {
 	Err error
 }
 
-// Check asks for a fresh status; the checker answers *Status.
+// Check requests a fresh status; the checker replies with *Status.
 type Check struct{}
 
 type tick struct{}
@@ -123,7 +123,7 @@ func (c *checker) startPing(ctx actor.Context) {
 		defer close(done)
 		err := pinger.Ping(pingCtx)
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(pingCtx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within %s", c.opts.Timeout)
+			err = fmt.Errorf("ping timed out after %s", c.opts.Timeout)
 		}
 		root.Send(self, &pingDone{err: err, at: time.Now()})
 	}()
@@ -162,7 +162,7 @@ func (c *checker) abortPing() {
 	c.cancel, c.done = nil, nil
 }
 
-// Client asks a checker for the database status.
+// Client requests the database status from a checker.
 type Client struct {
 	system *actor.ActorSystem
 	pid    *actor.PID
@@ -173,11 +173,11 @@ func NewClient(system *actor.ActorSystem, pid *actor.PID) *Client {
 	return &Client{system: system, pid: pid}
 }
 
-// ErrUnavailable is returned when the checker does not answer in time.
-var ErrUnavailable = errors.New("health checker did not answer")
+// ErrUnavailable is returned when the checker does not reply in time.
+var ErrUnavailable = errors.New("health checker did not reply in time")
 
-// Check returns a fresh status. The checker answers within its ping
-// timeout; ctx may shorten the wait.
+// Check returns a fresh status. The checker replies within its ping
+// timeout, and ctx may shorten the wait.
 func (c *Client) Check(ctx context.Context) (Status, error) {
 	wait := PingTimeout + time.Second
 	if deadline, ok := ctx.Deadline(); ok {

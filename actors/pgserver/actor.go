@@ -16,8 +16,8 @@ const StartTimeout = 90 * time.Second
 // StopTimeout is the server's stop budget.
 const StopTimeout = 10 * time.Second
 
-// Instance is the embedded server as main sees it: the actor's props, and
-// after the supervisor started the actor, the start result and the URL.
+// Instance is the embedded server as main uses it: the actor's props and,
+// once the supervisor started the actor, the start result and the URL.
 type Instance struct {
 	layout Layout
 	logger *slog.Logger
@@ -52,7 +52,7 @@ func (i *Instance) Props() *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor { return &serverActor{instance: i} })
 }
 
-// serverExited tells the actor that postgres ended without being asked to.
+// serverExited is sent to the actor when postgres exits on its own.
 type serverExited struct{ err error }
 
 // serverActor owns one postgres process. A restart starts a new process on

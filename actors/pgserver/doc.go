@@ -9,8 +9,8 @@
 //
 // The actor is the first child of the tree and the last to stop. Started
 // initialises the data folder when needed, starts postgres and returns once
-// it accepts connections and the opendray database exists. Stopping asks
-// for a fast shutdown (SIGINT) and escalates to SIGQUIT and SIGKILL if the
+// it accepts connections and the opendray database exists. Stopping requests
+// a fast shutdown (SIGINT) and escalates to SIGQUIT and SIGKILL if the
 // server outlives its budget. If postgres exits on its own, the actor
 // panics so that its restart policy starts the server again.
 package pgserver

@@ -184,7 +184,7 @@ func TestSecondServerOnSameFolderRejected(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already uses") || !strings.Contains(err.Error(), "database.embedded_dir") {
 		t.Errorf("second start error = %v; want one saying the folder is in use", err)
 	}
-	// The first server still answers.
+	// The first server still accepts queries.
 	if got := query(t, first.URL(), "SELECT 'alive'"); got != "alive" {
 		t.Errorf("first server answered %q after the rejected second start", got)
 	}

@@ -116,8 +116,8 @@ func (s *server) launch() error {
 		"-c", "unix_socket_permissions=0700",
 	)
 	s.configure(cmd)
-	// If opendray dies without stopping it, the kernel asks postgres for
-	// an immediate shutdown, so no server outlives the gateway.
+	// If opendray dies without stopping it, the kernel sends postgres
+	// SIGQUIT (immediate shutdown), so no server outlives the gateway.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 
 	output, err := cmd.StderrPipe()

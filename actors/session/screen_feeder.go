@@ -122,15 +122,15 @@ func (f *screenFeeder) rebuild(ctx actor.Context, s *sessionActor, upTo int64) {
 }
 
 // readSkipping returns the ring's bytes in [from, upTo) without the
-// skipped ranges, and forgets skipped ranges the ring no longer holds.
+// skipped ranges, and drops skipped ranges the ring no longer contains.
 func (f *screenFeeder) readSkipping(s *sessionActor, from, upTo int64) []byte {
-	kept := f.skipped[:0]
+	inRing := f.skipped[:0]
 	for _, r := range f.skipped {
 		if r[1] > s.ring.Start() {
-			kept = append(kept, r)
+			inRing = append(inRing, r)
 		}
 	}
-	f.skipped = kept
+	f.skipped = inRing
 
 	var data []byte
 	for at := from; at < upTo; {

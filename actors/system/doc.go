@@ -12,5 +12,5 @@
 // supervisor does not use them: it poisons a child (queued messages are
 // handled first) and waits for the Terminated notice itself.
 //
-// The package knows no concrete subsystem; main hands it the specs.
+// The package depends on no concrete subsystem: main passes it the specs.
 package system

@@ -7,7 +7,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// spawnChild asks the root actor to spawn a child; it answers childSpawned.
+// spawnChild requests that the root actor spawn a child; the reply is
+// childSpawned.
 type spawnChild struct{ spec ChildSpec }
 
 type childSpawned struct {
@@ -20,7 +21,7 @@ type childSpawned struct {
 // supervisor strategy of its children.
 //
 // It has no state of its own beyond the Supervisor it reports to, so it
-// never needs restarting; it stops last, after Stop has stopped the children.
+// never needs restarting. It stops last, after Stop has stopped the children.
 type rootActor struct {
 	s *Supervisor
 }

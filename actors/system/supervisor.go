@@ -109,7 +109,7 @@ func (s *Supervisor) Start(ctx context.Context, spec ChildSpec) (*actor.PID, err
 		return nil, fmt.Errorf("starting %s: %w", spec.Name, spawned.err)
 	}
 
-	// Touch is answered only after the child's Started handler returned,
+	// Touch gets its reply only after the child's Started handler returned,
 	// because the mailbox handles messages in order.
 	remaining := timeout - time.Since(started)
 	if _, err := s.system.Root.RequestFuture(spawned.pid, &actor.Touch{}, max(remaining, time.Millisecond)).Result(); err != nil {

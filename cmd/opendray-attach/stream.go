@@ -265,7 +265,7 @@ func dialError(err error, resp *http.Response) error {
 		return fmt.Errorf("the gateway returned %d: %s", resp.StatusCode, body.Error)
 	}
 	if resp.StatusCode == http.StatusOK {
-		return errors.New("the address answered 200 instead of opening a WebSocket; pass the gateway's base address to -url, such as http://127.0.0.1:8770")
+		return errors.New("the address returned 200 instead of opening a WebSocket; pass the gateway's base address to -url, such as http://127.0.0.1:8770")
 	}
 	return fmt.Errorf("the gateway returned %d", resp.StatusCode)
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // otherTools are OPENDRAY_* variables that opendray-attach, the tests and
-// the UI tooling read; they are not typos when the gateway sees them.
+// the UI tooling read, so they are not typos in the gateway's environment.
 var otherTools = []string{
 	"OPENDRAY_CONFIG", "OPENDRAY_URL", "OPENDRAY_TOKEN",
 	"OPENDRAY_TEST_DATABASE_URL", "OPENDRAY_E2E_DATABASE_URL",

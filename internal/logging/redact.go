@@ -48,7 +48,7 @@ func RedactTokenQuery(s string) string {
 	return tokenQuery.ReplaceAllString(s, "${1}"+Redacted)
 }
 
-// redactor wraps a handler and redacts secrets before it sees a record.
+// redactor wraps a handler and redacts secrets before the record reaches it.
 type redactor struct {
 	next slog.Handler
 }
